@@ -1,0 +1,230 @@
+#include "adapters/handler.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <openssl/rand.h>
+
+#include "adapters/render.h"
+#include "core/decide.h"
+#include "jose/jwt.h"
+#include "oidc/provider.h"
+
+namespace stepgate::adapters {
+
+namespace bhttp = boost::beast::http;
+using observability::Log;
+using observability::LogLevel;
+
+namespace {
+
+std::string RequestId(const Request& request) {
+    auto given = request["X-Request-ID"];
+    if (!given.empty() && given.size() <= 128 &&
+        std::all_of(given.begin(), given.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+        })) {
+        return std::string(given);
+    }
+    unsigned char bytes[12];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) return "unknown";
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id;
+    for (unsigned char b : bytes) {
+        id.push_back(kHex[b >> 4]);
+        id.push_back(kHex[b & 15]);
+    }
+    return id;
+}
+
+void PlainText(Response& response, bhttp::status status, std::string_view body) {
+    response.result(status);
+    response.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    response.body() = std::string(body);
+    response.body() += '\n';
+}
+
+// Strips the public_url's path, which is a second home for every endpoint.
+std::string_view LocalPath(std::string_view path, const std::string& public_path) {
+    if (!public_path.empty() && path.size() >= public_path.size() &&
+        path.compare(0, public_path.size(), public_path) == 0 &&
+        (path.size() == public_path.size() || path[public_path.size()] == '/')) {
+        std::string_view rest = path.substr(public_path.size());
+        return rest.empty() ? std::string_view("/") : rest;
+    }
+    return path;
+}
+
+struct Route {
+    enum class Kind { kDecision, kHealth, kReady, kMetrics, kNotFound } kind = Kind::kNotFound;
+    Endpoint endpoint = Endpoint::kAuth;
+    std::string_view inner_target;
+};
+
+Route FindRoute(std::string_view target, const std::string& public_path) {
+    const auto question = target.find('?');
+    std::string_view path = LocalPath(target.substr(0, question), public_path);
+    std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question);
+    Route route;
+    if (path == "/auth") {
+        route = {Route::Kind::kDecision, Endpoint::kAuth, query};
+    } else if (path == "/forward-auth") {
+        route = {Route::Kind::kDecision, Endpoint::kForwardAuth, query};
+    } else if (path == "/healthz") {
+        route.kind = Route::Kind::kHealth;
+    } else if (path == "/readyz") {
+        route.kind = Route::Kind::kReady;
+    } else if (path == "/metrics") {
+        route.kind = Route::Kind::kMetrics;
+    } else {
+        // /ext-authz/<original target>: everything after the prefix, query included, is the
+        // original request's. Located in the raw target so the query stays attached.
+        const std::size_t local_start = static_cast<std::size_t>(path.data() - target.data());
+        std::string_view local_target = target.substr(local_start);
+        constexpr std::string_view kPinned = "/ext-authz-pinned/";
+        constexpr std::string_view kExtAuthz = "/ext-authz";
+        if (local_target.rfind(kPinned, 0) == 0) {
+            route = {Route::Kind::kDecision, Endpoint::kExtAuthzPinned, local_target.substr(kPinned.size())};
+        } else if (local_target.rfind(kExtAuthz, 0) == 0 &&
+                   (local_target.size() == kExtAuthz.size() || local_target[kExtAuthz.size()] == '/' ||
+                    local_target[kExtAuthz.size()] == '?')) {
+            route = {Route::Kind::kDecision, Endpoint::kExtAuthz, local_target.substr(kExtAuthz.size())};
+        }
+    }
+    return route;
+}
+
+}  // namespace
+
+HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& response,
+                           const ConnectionInfo& connection, bool may_refresh_keys) {
+    response.version(request.version());
+    response.keep_alive(request.keep_alive());
+    response.set(bhttp::field::server, "stepgate");
+    response.set(bhttp::field::cache_control, "no-store");
+    const std::shared_ptr<const config::Config> config = runtime.Config();
+    const Route route = FindRoute(request.target(), config->public_path);
+
+    switch (route.kind) {
+        case Route::Kind::kHealth:
+            PlainText(response, bhttp::status::ok, "ok");
+            return HandleStatus::kDone;
+        case Route::Kind::kReady: {
+            const bool ready = runtime.keys().Keys() != nullptr && !runtime.draining();
+            PlainText(response, ready ? bhttp::status::ok : bhttp::status::service_unavailable,
+                      ready ? "ready" : "not ready");
+            return HandleStatus::kDone;
+        }
+        case Route::Kind::kMetrics:
+            response.result(bhttp::status::ok);
+            response.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+            response.body() = runtime.metrics().Render(runtime.keys().Stats());
+            return HandleStatus::kDone;
+        case Route::Kind::kNotFound:
+            PlainText(response, bhttp::status::not_found, "not found");
+            return HandleStatus::kDone;
+        case Route::Kind::kDecision:
+            break;
+    }
+
+    const std::string request_id = RequestId(request);
+    response.set("X-Request-ID", request_id);
+    auto facts = ReadFacts(route.endpoint, request, route.inner_target, config->policy);
+    if (!facts) {
+        const FactsFailure& failure = facts.error();
+        if (failure.error == FactsError::kBadPins) {
+            // The operator's mistake: loud, and never an allow.
+            runtime.metrics().misconfigured.fetch_add(1, std::memory_order_relaxed);
+            Log(LogLevel::kError, "bad_pins",
+                {{"request_id", request_id}, {"error", failure.Describe()}});
+            PlainText(response, bhttp::status::internal_server_error, "stepgate: misconfigured auth URL");
+        } else {
+            runtime.metrics().bad_requests.fetch_add(1, std::memory_order_relaxed);
+            Log(LogLevel::kInfo, "bad_request",
+                {{"request_id", request_id}, {"error", failure.Describe()}, {"peer", connection.peer_address}});
+            PlainText(response, bhttp::status::bad_request, failure.Describe());
+        }
+        return HandleStatus::kDone;
+    }
+
+    const policy::Policy& policy = config->policy;
+    const policy::Rule* rule = nullptr;
+    const core::Requirement* requirement = nullptr;
+    std::string_view rule_name;
+    if (facts->pins) {
+        requirement = &facts->pins->requirement;
+        rule_name = facts->pins->rule_name;
+    } else {
+        rule = policy.Match(facts->target.host, facts->target.path.match_path, facts->method);
+        requirement = rule != nullptr ? &rule->require : &policy.default_requirement;
+        rule_name = rule != nullptr ? std::string_view(rule->name) : std::string_view("default");
+    }
+
+    core::Identity identity;
+    const core::Identity* presented = nullptr;
+    core::Decision decision;
+    std::optional<jose::JwtError> token_error;
+    if (facts->has_bearer) {
+        if (facts->bearer_token.empty() || facts->bearer_token.size() > kMaxBearerTokenBytes) {
+            token_error = jose::JwtError::kTooLarge;
+            if (facts->bearer_token.empty()) token_error = jose::JwtError::kMalformed;
+        } else {
+            auto keys = runtime.keys().Keys();
+            if (keys == nullptr) {
+                runtime.metrics().not_ready.fetch_add(1, std::memory_order_relaxed);
+                PlainText(response, bhttp::status::service_unavailable, "stepgate: provider keys not loaded yet");
+                return HandleStatus::kDone;
+            }
+            jose::VerifyOptions options;
+            options.issuer = config->provider.issuer;
+            options.audiences = config->provider.audiences;
+            options.allowed_algorithms = config->provider.algorithms;
+            options.leeway_seconds = config->provider.leeway_seconds;
+            options.extra_claims = config->claim_names;
+            auto verified = jose::VerifyJwt(facts->bearer_token, *keys, options, runtime.clock().Now());
+            if (verified) {
+                identity = std::move(*verified);
+                identity.level = core::LevelOf(policy.levels, identity);
+                presented = &identity;
+            } else {
+                if (verified.error() == jose::JwtError::kUnknownKey && may_refresh_keys) {
+                    return HandleStatus::kNeedsKeyRefresh;
+                }
+                token_error = verified.error();
+            }
+        }
+    }
+
+    if (token_error) {
+        decision = {core::Outcome::kInvalidToken, core::Reason::kInvalidToken};
+        std::int64_t suppressed = 0;
+        if (runtime.rejection_log().Allow(runtime.clock().Now(), suppressed)) {
+            Log(LogLevel::kInfo, "token_rejected",
+                {{"request_id", request_id},
+                 {"reason", jose::Describe(*token_error)},
+                 {"rule", rule_name},
+                 {"suppressed_since_last", suppressed}});
+        } else {
+            runtime.metrics().invalid_tokens_unlogged.fetch_add(1, std::memory_order_relaxed);
+        }
+    } else {
+        decision = core::Decide(policy.levels, *requirement, presented, runtime.clock().Now());
+    }
+    runtime.metrics().CountDecision(decision.outcome);
+
+    RenderInput input{*config, *facts, *requirement, decision, presented, token_error};
+    Render(input, response);
+    if (decision.outcome != core::Outcome::kAllow && decision.outcome != core::Outcome::kInvalidToken &&
+        observability::LogEnabled(LogLevel::kInfo)) {
+        Log(LogLevel::kInfo, "denied",
+            {{"request_id", request_id},
+             {"outcome", core::Describe(decision.outcome)},
+             {"reason", core::Describe(decision.reason)},
+             {"rule", rule_name},
+             {"subject", presented ? std::string_view(presented->subject) : std::string_view()},
+             {"host", facts->target.host},
+             {"method", facts->method}});
+    }
+    return HandleStatus::kDone;
+}
+
+}  // namespace stepgate::adapters

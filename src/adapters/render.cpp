@@ -1,0 +1,195 @@
+#include "adapters/render.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+
+namespace stepgate::adapters {
+
+namespace bhttp = boost::beast::http;
+using core::Outcome;
+
+namespace {
+
+// A header value from a token is set only when it cannot break the response: no control
+// characters (no CR/LF injection), bounded length.
+bool SafeHeaderValue(std::string_view value) {
+    if (value.empty() || value.size() > 4096) return false;
+    for (char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) return false;
+    }
+    return true;
+}
+
+void SetIfSafe(bhttp::response<bhttp::string_body>& response, std::string_view name, std::string_view value) {
+    if (SafeHeaderValue(value)) response.set(name, value);
+}
+
+std::string JoinComma(const std::vector<std::string>& values) {
+    std::string joined;
+    for (const auto& value : values) {
+        if (!joined.empty()) joined += ',';
+        joined += value;
+    }
+    return joined;
+}
+
+// A quoted-string for WWW-Authenticate (RFC 9110 §5.6.4): our own fixed texts and config
+// values only, with quotes and backslashes escaped all the same.
+std::string Quoted(std::string_view value) {
+    std::string out = "\"";
+    for (char c : value) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+}
+
+void SetBody(bhttp::response<bhttp::string_body>& response, bhttp::status status, std::string_view text) {
+    response.result(status);
+    response.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    response.body() = std::string(text);
+    response.body() += '\n';
+}
+
+void IdentityHeaders(const RenderInput& input, bhttp::response<bhttp::string_body>& response) {
+    const core::Identity* id = input.identity;
+    if (id == nullptr) return;
+    SetIfSafe(response, "X-Auth-Request-User", id->subject);
+    SetIfSafe(response, "X-Auth-Request-Email", id->email);
+    SetIfSafe(response, "X-Auth-Request-Preferred-Username", id->preferred_username);
+    if (!id->groups.empty()) SetIfSafe(response, "X-Auth-Request-Groups", JoinComma(id->groups));
+    if (id->level != core::kNoLevel) {
+        SetIfSafe(response, "X-Auth-Request-Level", input.config.policy.LevelName(id->level));
+    }
+    SetIfSafe(response, "X-Auth-Request-Acr", id->acr);
+    if (!id->amr.empty()) SetIfSafe(response, "X-Auth-Request-Amr", JoinComma(id->amr));
+    if (id->auth_time) SetIfSafe(response, "X-Auth-Request-Auth-Time", std::to_string(*id->auth_time));
+}
+
+bool Redirects(Endpoint endpoint) { return endpoint != Endpoint::kAuth; }
+
+}  // namespace
+
+std::string UrlEncode(std::string_view value) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(value.size() * 3);
+    for (char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+        if (unreserved) {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            out.push_back(kHex[byte >> 4]);
+            out.push_back(kHex[byte & 15]);
+        }
+    }
+    return out;
+}
+
+std::string StartUrl(const config::Config& config, const RequestFacts& facts) {
+    if (config.public_url.empty()) return {};
+    const std::string original =
+        facts.target.scheme + "://" + facts.target.authority + facts.target.raw_path_and_query;
+    std::string url = config.public_url + "/start?rd=" + UrlEncode(original);
+    if (facts.pins) url += "&" + facts.pins->query;
+    return url;
+}
+
+void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& response) {
+    const Outcome outcome = input.decision.outcome;
+    const bool api = input.facts.has_bearer;
+
+    if (outcome == Outcome::kAllow) {
+        response.result(bhttp::status::ok);
+        IdentityHeaders(input, response);
+        response.body().clear();
+        return;
+    }
+
+    if (api) {
+        // RFC 6750 §3 and RFC 9470 §3: API callers learn what to do from WWW-Authenticate.
+        switch (outcome) {
+            case Outcome::kInvalidToken: {
+                const std::string_view description =
+                    input.token_error ? jose::Describe(*input.token_error) : "the access token is not valid";
+                response.set(bhttp::field::www_authenticate,
+                             "Bearer error=\"invalid_token\", error_description=" + Quoted(description));
+                SetBody(response, bhttp::status::unauthorized, "invalid token");
+                return;
+            }
+            case Outcome::kLogin:
+            case Outcome::kStepUp: {
+                std::string challenge =
+                    "Bearer error=\"insufficient_user_authentication\", error_description=" +
+                    Quoted(core::Describe(input.decision.reason));
+                std::string acr_values;
+                for (const auto& acr : core::AcrValuesFor(input.config.policy.levels, input.requirement.level)) {
+                    if (!acr_values.empty()) acr_values += ' ';
+                    acr_values += acr;
+                }
+                if (!acr_values.empty()) challenge += ", acr_values=" + Quoted(acr_values);
+                if (input.requirement.max_age) challenge += ", max_age=" + std::to_string(*input.requirement.max_age);
+                response.set(bhttp::field::www_authenticate, challenge);
+                SetBody(response, bhttp::status::unauthorized, "insufficient user authentication");
+                return;
+            }
+            case Outcome::kInsufficientScope: {
+                std::string scopes;
+                for (const auto& scope : input.requirement.scopes_all) {
+                    if (!scopes.empty()) scopes += ' ';
+                    scopes += scope;
+                }
+                response.set(bhttp::field::www_authenticate,
+                             "Bearer error=\"insufficient_scope\", error_description=" +
+                                 Quoted(core::Describe(input.decision.reason)) + ", scope=" + Quoted(scopes));
+                SetBody(response, bhttp::status::forbidden, "insufficient scope");
+                return;
+            }
+            case Outcome::kForbidden:
+            case Outcome::kAllow:
+                SetBody(response, bhttp::status::forbidden, "forbidden");
+                return;
+        }
+    }
+
+    // A browser, or a caller without credentials.
+    switch (outcome) {
+        case Outcome::kLogin:
+        case Outcome::kStepUp: {
+            const std::string start = StartUrl(input.config, input.facts);
+            if (Redirects(input.facts.endpoint) && !start.empty()) {
+                if (input.facts.wants_json) {
+                    response.result(bhttp::status::unauthorized);
+                    response.set(bhttp::field::content_type, "application/json");
+                    response.body() = std::string("{\"error\":\"") +
+                                      (outcome == Outcome::kLogin ? "login_required" : "step_up_required") +
+                                      "\",\"start_url\":\"" + start + "\"}\n";
+                    return;
+                }
+                response.result(bhttp::status::found);
+                response.set(bhttp::field::location, start);
+                response.body().clear();
+                return;
+            }
+            if (outcome == Outcome::kLogin) response.set(bhttp::field::www_authenticate, "Bearer");
+            SetBody(response, bhttp::status::unauthorized,
+                    outcome == Outcome::kLogin ? "authentication required" : "step-up required");
+            return;
+        }
+        case Outcome::kInvalidToken:
+            SetBody(response, bhttp::status::unauthorized, "authentication required");
+            return;
+        case Outcome::kInsufficientScope:
+        case Outcome::kForbidden:
+        case Outcome::kAllow:
+            SetBody(response, bhttp::status::forbidden, "forbidden");
+            return;
+    }
+}
+
+}  // namespace stepgate::adapters

@@ -1,0 +1,6 @@
+// Precompiled for stepgate_server: Boost.Asio and Beast dominate compile time.
+#pragma once
+#include <utility>  // Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>

@@ -1,0 +1,57 @@
+// The listener and the sessions: only I/O. One io_context (event loop) per thread, each with
+// its own SO_REUSEPORT acceptor, so the kernel spreads connections and loops share nothing.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/handler.h"
+#include "common/result.h"
+
+namespace stepgate::oidc {
+class Provider;
+}
+
+namespace stepgate::http {
+
+// Limits at the edge (STYLE habit 10).
+inline constexpr std::size_t kMaxRequestHeadBytes = 32 * 1024;
+inline constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024;
+inline constexpr int kReadTimeoutSeconds = 30;
+inline constexpr int kMaxRequestsPerConnection = 100000;
+
+struct ServerOptions {
+    std::string listen;  // ADDRESS:PORT
+    int threads = 0;     // 0: one per core
+    int drain_seconds = 10;
+};
+
+class Server {
+   public:
+    Server(adapters::Runtime& runtime, oidc::Provider* provider, ServerOptions options);
+    ~Server();
+
+    // Binds every loop's acceptor; an error names the address.
+    Status<std::string> Start();
+    // Readiness turns false, acceptors close, in-flight requests finish (bounded), then stop.
+    void Shutdown();
+    void Wait();
+    unsigned short port() const { return port_; }
+
+   private:
+    struct Loop;
+    adapters::Runtime& runtime_;
+    oidc::Provider* provider_;
+    ServerOptions options_;
+    std::vector<std::unique_ptr<Loop>> loops_;
+    std::vector<std::thread> threads_;
+    unsigned short port_ = 0;
+    bool shutting_down_ = false;
+    std::chrono::steady_clock::time_point drain_deadline_{};
+};
+
+}  // namespace stepgate::http

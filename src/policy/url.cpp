@@ -1,0 +1,221 @@
+#include "policy/url.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace stepgate::policy {
+
+namespace {
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool IsDotSegment(std::string_view segment) {
+    // Tomcat and others drop `;parameters` before resolving dot segments (`..;/`).
+    const auto semicolon = segment.find(';');
+    if (semicolon != std::string_view::npos) segment = segment.substr(0, semicolon);
+    return segment == "." || segment == "..";
+}
+
+bool IsHostChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
+}
+
+}  // namespace
+
+std::string_view Describe(UrlError error) {
+    switch (error) {
+        case UrlError::kNotAbsolute: return "the original URL is not an absolute http(s) URL";
+        case UrlError::kFragment: return "the original URL carries a fragment";
+        case UrlError::kBadHost: return "the original host is not valid";
+        case UrlError::kBadPath: return "the original path is not valid";
+        case UrlError::kDotSegment: return "the original path holds a dot segment";
+        case UrlError::kBadEscape: return "the original path holds an invalid percent-escape";
+        case UrlError::kDoubleEncoding: return "the original path is encoded twice";
+        case UrlError::kControlCharacter: return "the original path holds a control character";
+        case UrlError::kBackslash: return "the original path holds a backslash";
+        case UrlError::kTooLong: return "the original URL is too long";
+    }
+    return "the original URL is not valid";
+}
+
+Result<std::string, UrlError> NormalizeHost(std::string_view host_and_port) {
+    std::string_view host = host_and_port;
+    if (host.empty()) return MakeError(UrlError::kBadHost);
+    if (host.front() == '[') {
+        const auto close = host.find(']');
+        if (close == std::string_view::npos) return MakeError(UrlError::kBadHost);
+        std::string_view rest = host.substr(close + 1);
+        if (!rest.empty() && (rest.front() != ':' || rest.size() == 1)) {
+            return MakeError(UrlError::kBadHost);
+        }
+        std::string_view literal = host.substr(1, close - 1);
+        if (literal.empty()) return MakeError(UrlError::kBadHost);
+        for (char c : literal) {
+            if (std::isxdigit(static_cast<unsigned char>(c)) == 0 && c != ':' && c != '.') {
+                return MakeError(UrlError::kBadHost);
+            }
+        }
+        std::string out = "[";
+        for (char c : literal) out.push_back(LowerAscii(c));
+        out.push_back(']');
+        return out;
+    }
+    const auto colon = host.find(':');
+    if (colon != std::string_view::npos) {
+        std::string_view port = host.substr(colon + 1);
+        if (port.empty() || port.size() > 5 ||
+            !std::all_of(port.begin(), port.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+            return MakeError(UrlError::kBadHost);
+        }
+        int value = 0;
+        for (char c : port) value = value * 10 + (c - '0');
+        if (value == 0 || value > 65535) return MakeError(UrlError::kBadHost);
+        host = host.substr(0, colon);
+    }
+    if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+    if (host.empty() || host.size() > 253) return MakeError(UrlError::kBadHost);
+    std::string out;
+    out.reserve(host.size());
+    for (char c : host) {
+        if (!IsHostChar(c)) return MakeError(UrlError::kBadHost);
+        out.push_back(LowerAscii(c));
+    }
+    if (out.front() == '.' || out.find("..") != std::string::npos) return MakeError(UrlError::kBadHost);
+    return out;
+}
+
+Result<NormalizedPath, UrlError> NormalizePath(std::string_view raw_path, bool case_insensitive) {
+    if (raw_path.size() > kMaxUrlBytes) return MakeError(UrlError::kTooLong);
+    if (raw_path.empty() || raw_path.front() != '/') return MakeError(UrlError::kBadPath);
+
+    // Decode once. A '%' that survives decoding and starts an escape of '.', '/', '\' or
+    // '%' means the client encoded twice, hoping some hop decodes again.
+    std::string decoded;
+    decoded.reserve(raw_path.size());
+    for (std::size_t i = 0; i < raw_path.size(); ++i) {
+        char c = raw_path[i];
+        if (c == '%') {
+            if (i + 2 >= raw_path.size()) return MakeError(UrlError::kBadEscape);
+            const int high = HexValue(raw_path[i + 1]);
+            const int low = HexValue(raw_path[i + 2]);
+            if (high < 0 || low < 0) return MakeError(UrlError::kBadEscape);
+            c = static_cast<char>(high * 16 + low);
+            i += 2;
+        }
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) return MakeError(UrlError::kControlCharacter);
+        if (c == '\\') return MakeError(UrlError::kBackslash);
+        decoded.push_back(c);
+    }
+    for (std::size_t i = 0; i + 2 < decoded.size(); ++i) {
+        if (decoded[i] != '%') continue;
+        const int high = HexValue(decoded[i + 1]);
+        const int low = HexValue(decoded[i + 2]);
+        if (high < 0 || low < 0) continue;
+        const char inner = static_cast<char>(high * 16 + low);
+        if (inner == '.' || inner == '/' || inner == '%' || inner == '\\') {
+            return MakeError(UrlError::kDoubleEncoding);
+        }
+    }
+
+    NormalizedPath result;
+    result.path.reserve(decoded.size());
+    result.match_path.reserve(decoded.size());
+    std::size_t pos = 0;
+    while (pos < decoded.size()) {
+        // Each iteration consumes one '/' plus the segment after it; repeated '/' merge.
+        while (pos < decoded.size() && decoded[pos] == '/') ++pos;
+        const std::size_t end = std::min(decoded.find('/', pos), decoded.size());
+        std::string_view segment(decoded.data() + pos, end - pos);
+        if (IsDotSegment(segment)) return MakeError(UrlError::kDotSegment);
+        if (segment.empty()) {
+            // A trailing slash (or the root) stays, merged to one.
+            result.path.push_back('/');
+            result.match_path.push_back('/');
+            break;
+        }
+        result.path.push_back('/');
+        result.path.append(segment);
+        result.match_path.push_back('/');
+        std::string_view matched = segment.substr(0, std::min(segment.find(';'), segment.size()));
+        for (char c : matched) result.match_path.push_back(case_insensitive ? LowerAscii(c) : c);
+        pos = end;
+    }
+    if (result.path.empty()) {
+        result.path = "/";
+        result.match_path = "/";
+    }
+    return result;
+}
+
+Result<TargetUrl, UrlError> ParseOriginForm(std::string_view scheme, std::string_view host,
+                                            std::string_view target, bool case_insensitive) {
+    if (target.size() > kMaxUrlBytes) return MakeError(UrlError::kTooLong);
+    if (target.find('#') != std::string_view::npos) return MakeError(UrlError::kFragment);
+    auto normalized_host = NormalizeHost(host);
+    if (!normalized_host) return MakeError(normalized_host.error());
+    const auto question = target.find('?');
+    std::string_view raw_path = target.substr(0, question);
+    auto path = NormalizePath(raw_path, case_insensitive);
+    if (!path) return MakeError(path.error());
+    TargetUrl url;
+    url.scheme = std::string(scheme);
+    url.host = std::move(*normalized_host);
+    url.authority = std::string(host);
+    url.raw_path_and_query = std::string(target);
+    url.path = std::move(*path);
+    if (question != std::string_view::npos) url.raw_query = std::string(target.substr(question + 1));
+    return url;
+}
+
+Result<TargetUrl, UrlError> ParseAbsoluteUrl(std::string_view url, bool case_insensitive) {
+    if (url.size() > kMaxUrlBytes) return MakeError(UrlError::kTooLong);
+    std::string scheme;
+    const auto colon = url.find("://");
+    if (colon == std::string_view::npos) return MakeError(UrlError::kNotAbsolute);
+    for (char c : url.substr(0, colon)) scheme.push_back(LowerAscii(c));
+    if (scheme != "http" && scheme != "https") return MakeError(UrlError::kNotAbsolute);
+    std::string_view rest = url.substr(colon + 3);
+    const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+    std::string_view authority = rest.substr(0, authority_end);
+    if (authority.find('@') != std::string_view::npos) return MakeError(UrlError::kBadHost);
+    std::string_view target = rest.substr(authority_end);
+    if (target.empty()) target = "/";
+    if (target.front() != '/') {
+        // "http://host?x" : an empty path before the query.
+        if (target.front() == '#') return MakeError(UrlError::kFragment);
+        std::string with_slash = "/" + std::string(target);
+        return ParseOriginForm(scheme, authority, with_slash, case_insensitive);
+    }
+    return ParseOriginForm(scheme, authority, target, case_insensitive);
+}
+
+bool DecodeQueryComponent(std::string_view in, std::string& out) {
+    out.clear();
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            if (i + 2 >= in.size()) return false;
+            const int high = HexValue(in[i + 1]);
+            const int low = HexValue(in[i + 2]);
+            if (high < 0 || low < 0) return false;
+            c = static_cast<char>(high * 16 + low);
+            i += 2;
+        }
+        out.push_back(c);
+    }
+    return true;
+}
+
+}  // namespace stepgate::policy

@@ -1,0 +1,123 @@
+#include "policy/url.h"
+
+#include <gtest/gtest.h>
+
+namespace stepgate::policy {
+namespace {
+
+std::string Match(std::string_view raw, bool ci = false) {
+    auto result = NormalizePath(raw, ci);
+    return result ? result->match_path : "ERROR";
+}
+
+UrlError ErrorOf(std::string_view raw) {
+    auto result = NormalizePath(raw, false);
+    EXPECT_FALSE(result.has_value()) << raw;
+    return result ? UrlError::kTooLong : result.error();
+}
+
+TEST(NormalizePath, DecodesOnceAndMergesSlashes) {
+    EXPECT_EQ(Match("/admin"), "/admin");
+    EXPECT_EQ(Match("//admin///users"), "/admin/users");
+    EXPECT_EQ(Match("/%61dmin"), "/admin");
+    EXPECT_EQ(Match("/public%2Fadmin"), "/public/admin");  // %2F decodes (CONTRACT)
+    EXPECT_EQ(Match("/public%2f%2fadmin"), "/public/admin");
+    EXPECT_EQ(Match("/"), "/");
+    EXPECT_EQ(Match("/admin/"), "/admin/");
+    EXPECT_EQ(Match("/a%20b"), "/a b");
+}
+
+TEST(NormalizePath, RefusesDotSegmentsInEverySpelling) {
+    EXPECT_EQ(ErrorOf("/public/../admin"), UrlError::kDotSegment);
+    EXPECT_EQ(ErrorOf("/public/./admin"), UrlError::kDotSegment);
+    EXPECT_EQ(ErrorOf("/public/%2e%2e/admin"), UrlError::kDotSegment);
+    EXPECT_EQ(ErrorOf("/public/%2E%2E/admin"), UrlError::kDotSegment);
+    EXPECT_EQ(ErrorOf("/public/.%2e/admin"), UrlError::kDotSegment);
+    EXPECT_EQ(ErrorOf("/public%2F..%2Fadmin"), UrlError::kDotSegment);
+    EXPECT_EQ(ErrorOf("/public/..;/admin"), UrlError::kDotSegment);  // Tomcat path parameters
+    EXPECT_EQ(ErrorOf("/.."), UrlError::kDotSegment);
+    EXPECT_EQ(ErrorOf("/admin/.."), UrlError::kDotSegment);
+}
+
+TEST(NormalizePath, RefusesDoubleEncoding) {
+    EXPECT_EQ(ErrorOf("/public/%252e%252e/admin"), UrlError::kDoubleEncoding);
+    EXPECT_EQ(ErrorOf("/public%252Fadmin"), UrlError::kDoubleEncoding);
+    EXPECT_EQ(ErrorOf("/a%2525"), UrlError::kDoubleEncoding);
+    EXPECT_EQ(ErrorOf("/a%255c"), UrlError::kDoubleEncoding);
+}
+
+TEST(NormalizePath, RefusesBadEscapesControlsAndBackslashes) {
+    EXPECT_EQ(ErrorOf("/a%2"), UrlError::kBadEscape);
+    EXPECT_EQ(ErrorOf("/a%zz"), UrlError::kBadEscape);
+    EXPECT_EQ(ErrorOf("/a%"), UrlError::kBadEscape);
+    EXPECT_EQ(ErrorOf("/a%00b"), UrlError::kControlCharacter);
+    EXPECT_EQ(ErrorOf("/a%0d%0a"), UrlError::kControlCharacter);
+    EXPECT_EQ(ErrorOf("/public\\..\\admin"), UrlError::kBackslash);
+    EXPECT_EQ(ErrorOf("/public%5c..%5cadmin"), UrlError::kBackslash);
+    EXPECT_EQ(ErrorOf("admin"), UrlError::kBadPath);
+    EXPECT_EQ(ErrorOf(""), UrlError::kBadPath);
+}
+
+TEST(NormalizePath, StripsPathParametersForMatchingOnly) {
+    auto result = NormalizePath("/admin;jsessionid=1/users", false);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->match_path, "/admin/users");
+    EXPECT_EQ(result->path, "/admin;jsessionid=1/users");
+}
+
+TEST(NormalizePath, LowerCasesForCaseInsensitiveMatching) {
+    EXPECT_EQ(Match("/ADMIN/Users", true), "/admin/users");
+    EXPECT_EQ(Match("/ADMIN/Users", false), "/ADMIN/Users");
+}
+
+TEST(ParseAbsoluteUrl, ReadsSchemeHostPathAndQuery) {
+    auto url = ParseAbsoluteUrl("HTTPS://Shop.Example.COM.:8443/checkout/pay?x=1&y=2", false);
+    ASSERT_TRUE(url);
+    EXPECT_EQ(url->scheme, "https");
+    EXPECT_EQ(url->host, "shop.example.com");
+    EXPECT_EQ(url->path.match_path, "/checkout/pay");
+    EXPECT_EQ(url->raw_query, "x=1&y=2");
+    EXPECT_EQ(url->authority, "Shop.Example.COM.:8443");
+}
+
+TEST(ParseAbsoluteUrl, QueryIsNotPartOfThePath) {
+    auto url = ParseAbsoluteUrl("https://a.example.com/public?next=/admin/../x", false);
+    ASSERT_TRUE(url);
+    EXPECT_EQ(url->path.match_path, "/public");
+}
+
+TEST(ParseAbsoluteUrl, RefusesWhatIsNotAnAbsoluteHttpUrl) {
+    EXPECT_FALSE(ParseAbsoluteUrl("/relative", false));
+    EXPECT_FALSE(ParseAbsoluteUrl("ftp://example.com/", false));
+    EXPECT_FALSE(ParseAbsoluteUrl("javascript://example.com/", false));
+    EXPECT_EQ(ParseAbsoluteUrl("https://example.com/a#frag", false).error(), UrlError::kFragment);
+    EXPECT_EQ(ParseAbsoluteUrl("https://user@example.com/", false).error(), UrlError::kBadHost);
+    EXPECT_EQ(ParseAbsoluteUrl("https:///path", false).error(), UrlError::kBadHost);
+    EXPECT_EQ(ParseAbsoluteUrl("https://exa mple.com/", false).error(), UrlError::kBadHost);
+    EXPECT_EQ(ParseAbsoluteUrl("https://example.com:99999/", false).error(), UrlError::kBadHost);
+    EXPECT_EQ(ParseAbsoluteUrl(std::string("https://example.com/") + std::string(9000, 'a'), false).error(),
+              UrlError::kTooLong);
+}
+
+TEST(NormalizeHost, DropsPortAndTrailingDotAndLowerCases) {
+    EXPECT_EQ(*NormalizeHost("Admin.Example.com.:443"), "admin.example.com");
+    EXPECT_EQ(*NormalizeHost("[::1]:8080"), "[::1]");
+    EXPECT_EQ(*NormalizeHost("10.0.0.1"), "10.0.0.1");
+    EXPECT_FALSE(NormalizeHost(""));
+    EXPECT_FALSE(NormalizeHost("."));
+    EXPECT_FALSE(NormalizeHost("a..b"));
+    EXPECT_FALSE(NormalizeHost("a/b"));
+    EXPECT_FALSE(NormalizeHost("host:"));
+    EXPECT_FALSE(NormalizeHost("[::1"));
+}
+
+TEST(DecodeQueryComponent, DecodesPlusAndEscapes) {
+    std::string out;
+    EXPECT_TRUE(DecodeQueryComponent("a+b%2Cc", out));
+    EXPECT_EQ(out, "a b,c");
+    EXPECT_FALSE(DecodeQueryComponent("%4", out));
+    EXPECT_FALSE(DecodeQueryComponent("%g1", out));
+}
+
+}  // namespace
+}  // namespace stepgate::policy
