@@ -4,6 +4,7 @@
 #include <boost/beast/http/status.hpp>
 #include <openssl/rand.h>
 
+#include "adapters/client_address.h"
 #include "adapters/render.h"
 #include "core/decide.h"
 #include "jose/jwt.h"
@@ -139,8 +140,13 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             PlainText(response, bhttp::status::internal_server_error, "stepgate: misconfigured auth URL");
         } else {
             runtime.metrics().bad_requests.fetch_add(1, std::memory_order_relaxed);
-            Log(LogLevel::kInfo, "bad_request",
-                {{"request_id", request_id}, {"error", failure.Describe()}, {"peer", connection.peer_address}});
+            std::int64_t suppressed = 0;
+            if (runtime.rejection_log().Allow(runtime.clock().Now(), suppressed)) {
+                const std::string client = ClientAddress(request, connection.peer_address, config->trusted_proxies);
+                Log(LogLevel::kInfo, "bad_request",
+                    {{"request_id", request_id}, {"error", failure.Describe()}, {"client", client},
+                     {"suppressed_since_last", suppressed}});
+            }
             PlainText(response, bhttp::status::bad_request, failure.Describe());
         }
         return HandleStatus::kDone;
@@ -174,13 +180,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                 PlainText(response, bhttp::status::service_unavailable, "stepgate: provider keys not loaded yet");
                 return HandleStatus::kDone;
             }
-            jose::VerifyOptions options;
-            options.issuer = config->provider.issuer;
-            options.audiences = config->provider.audiences;
-            options.allowed_algorithms = config->provider.algorithms;
-            options.leeway_seconds = config->provider.leeway_seconds;
-            options.extra_claims = config->claim_names;
-            auto verified = jose::VerifyJwt(facts->bearer_token, *keys, options, runtime.clock().Now());
+            auto verified = jose::VerifyJwt(facts->bearer_token, *keys, config->bearer_options,
+                                            runtime.clock().Now());
             if (verified) {
                 identity = std::move(*verified);
                 identity.level = core::LevelOf(policy.levels, identity);
@@ -196,16 +197,6 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
 
     if (token_error) {
         decision = {core::Outcome::kInvalidToken, core::Reason::kInvalidToken};
-        std::int64_t suppressed = 0;
-        if (runtime.rejection_log().Allow(runtime.clock().Now(), suppressed)) {
-            Log(LogLevel::kInfo, "token_rejected",
-                {{"request_id", request_id},
-                 {"reason", jose::Describe(*token_error)},
-                 {"rule", rule_name},
-                 {"suppressed_since_last", suppressed}});
-        } else {
-            runtime.metrics().invalid_tokens_unlogged.fetch_add(1, std::memory_order_relaxed);
-        }
     } else {
         decision = core::Decide(policy.levels, *requirement, presented, runtime.clock().Now());
     }
@@ -213,16 +204,25 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
 
     RenderInput input{*config, *facts, *requirement, decision, presented, token_error};
     Render(input, response);
-    if (decision.outcome != core::Outcome::kAllow && decision.outcome != core::Outcome::kInvalidToken &&
-        observability::LogEnabled(LogLevel::kInfo)) {
+    if (decision.outcome != core::Outcome::kAllow && observability::LogEnabled(LogLevel::kInfo)) {
+        // Denials are logged at a bounded rate, so that a flood of bad tokens cannot flood the
+        // log; what is dropped is counted.
+        std::int64_t suppressed = 0;
+        if (!runtime.rejection_log().Allow(runtime.clock().Now(), suppressed)) {
+            runtime.metrics().denial_logs_suppressed.fetch_add(1, std::memory_order_relaxed);
+            return HandleStatus::kDone;
+        }
+        const std::string client = ClientAddress(request, connection.peer_address, config->trusted_proxies);
         Log(LogLevel::kInfo, "denied",
             {{"request_id", request_id},
              {"outcome", core::Describe(decision.outcome)},
-             {"reason", core::Describe(decision.reason)},
+             {"reason", token_error ? jose::Describe(*token_error) : core::Describe(decision.reason)},
              {"rule", rule_name},
              {"subject", presented ? std::string_view(presented->subject) : std::string_view()},
              {"host", facts->target.host},
-             {"method", facts->method}});
+             {"method", facts->method},
+             {"client", client},
+             {"suppressed_since_last", suppressed}});
     }
     return HandleStatus::kDone;
 }

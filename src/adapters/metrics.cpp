@@ -39,9 +39,9 @@ std::string Metrics::Render(const oidc::ProviderStats* provider) const {
             internal_errors.load(std::memory_order_relaxed));
     Counter(out, "stepgate_not_ready_total", "Requests refused while no provider keys were loaded.",
             not_ready.load(std::memory_order_relaxed));
-    Counter(out, "stepgate_rejection_logs_suppressed_total",
-            "Rejected-token log lines dropped by rate limiting.",
-            invalid_tokens_unlogged.load(std::memory_order_relaxed));
+    Counter(out, "stepgate_denial_logs_suppressed_total",
+            "Denial log lines dropped by rate limiting.",
+            denial_logs_suppressed.load(std::memory_order_relaxed));
     if (provider != nullptr) {
         Counter(out, "stepgate_jwks_refresh_total", "Successful JWKS refreshes.",
                 provider->jwks_refresh_ok.load(std::memory_order_relaxed));

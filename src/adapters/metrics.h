@@ -21,7 +21,7 @@ struct Metrics {
     std::atomic<std::uint64_t> misconfigured{0};
     std::atomic<std::uint64_t> internal_errors{0};
     std::atomic<std::uint64_t> not_ready{0};
-    std::atomic<std::uint64_t> invalid_tokens_unlogged{0};
+    std::atomic<std::uint64_t> denial_logs_suppressed{0};
 
     void CountDecision(core::Outcome outcome) {
         decisions[static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);

@@ -54,13 +54,7 @@ Result<core::Identity, std::string> IdentityFromToken(const config::Config& conf
     if (!jwks || jwks->status != 200) return MakeError(std::string("cannot fetch the provider's JWKS"));
     auto keys = jose::KeySet::Parse(jwks->body);
     if (!keys) return MakeError(keys.error());
-    jose::VerifyOptions options;
-    options.issuer = config.provider.issuer;
-    options.audiences = config.provider.audiences;
-    options.allowed_algorithms = config.provider.algorithms;
-    options.leeway_seconds = config.provider.leeway_seconds;
-    options.extra_claims = config.claim_names;
-    auto verified = jose::VerifyJwt(token, *keys, options, now);
+    auto verified = jose::VerifyJwt(token, *keys, config.bearer_options, now);
     if (!verified) return MakeError("invalid token: " + std::string(jose::Describe(verified.error())));
     return std::move(*verified);
 }
@@ -110,9 +104,7 @@ int RunExplain(const ExplainOptions& options) {
         }
         identity = std::move(*verified);
     } else if (options.claims) {
-        jose::VerifyOptions verify;
-        verify.extra_claims = config.claim_names;
-        auto parsed = jose::IdentityFromClaims(*options.claims, verify);
+        auto parsed = jose::IdentityFromClaims(*options.claims, config.bearer_options);
         if (!parsed) {
             std::cerr << "stepgate explain: --claims: " << jose::Describe(parsed.error()) << "\n";
             return 1;

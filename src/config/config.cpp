@@ -271,6 +271,12 @@ class Loader {
             r_.Error(root, "session", "is required when public_url is set (browsers need sessions)");
         }
         CheckProfile(root);
+        jose::VerifyOptions& bearer = c_.bearer_options;
+        bearer.issuer = c_.provider.issuer;
+        bearer.audiences = c_.provider.audiences;
+        bearer.allowed_algorithms = c_.provider.algorithms;
+        bearer.leeway_seconds = c_.provider.leeway_seconds;
+        bearer.extra_claims = c_.claim_names;
     }
 
    private:

@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "common/secret.h"
 #include "jose/jwk.h"
+#include "jose/jwt.h"
 #include "policy/policy.h"
 
 namespace stepgate::config {
@@ -69,6 +70,7 @@ struct Config {
     RedirectConfig redirect;
     std::vector<Cidr> trusted_proxies;
     std::vector<std::string> claim_names;  // every claim some rule's `claims` names
+    jose::VerifyOptions bearer_options;    // derived from provider and claim_names, once
     std::string log_level = "info";
 };
 
