@@ -4,6 +4,7 @@
 #include <boost/beast/http/status.hpp>
 #include <openssl/rand.h>
 
+#include "adapters/browser.h"
 #include "adapters/client_address.h"
 #include "adapters/render.h"
 #include "core/decide.h"
@@ -56,7 +57,8 @@ std::string_view LocalPath(std::string_view path, const std::string& public_path
 }
 
 struct Route {
-    enum class Kind { kDecision, kHealth, kReady, kMetrics, kNotFound } kind = Kind::kNotFound;
+    enum class Kind { kDecision, kHealth, kReady, kMetrics, kStart, kCallback, kLogout, kWhoami, kNotFound } kind =
+        Kind::kNotFound;
     Endpoint endpoint = Endpoint::kAuth;
     std::string_view inner_target;
 };
@@ -76,6 +78,14 @@ Route FindRoute(std::string_view target, const std::string& public_path) {
         route.kind = Route::Kind::kReady;
     } else if (path == "/metrics") {
         route.kind = Route::Kind::kMetrics;
+    } else if (path == "/start") {
+        route = {Route::Kind::kStart, Endpoint::kAuth, query};
+    } else if (path == "/callback") {
+        route = {Route::Kind::kCallback, Endpoint::kAuth, query};
+    } else if (path == "/logout") {
+        route = {Route::Kind::kLogout, Endpoint::kAuth, query};
+    } else if (path == "/whoami") {
+        route.kind = Route::Kind::kWhoami;
     } else {
         // /ext-authz/<original target>: everything after the prefix, query included, is the
         // original request's. Located in the raw target so the query stays attached.
@@ -96,14 +106,46 @@ Route FindRoute(std::string_view target, const std::string& public_path) {
 
 }  // namespace
 
+Result<std::shared_ptr<const Snapshot>> Snapshot::Build(std::shared_ptr<const config::Config> config) {
+    auto snapshot = std::make_shared<Snapshot>();
+    snapshot->config = std::move(config);
+    const config::Config& c = *snapshot->config;
+    if (c.session) {
+        auto session_sealer = session::Sealer::Create(c.session->secrets, "session");
+        auto flow_sealer = session::Sealer::Create(c.session->secrets, "flow");
+        if (!session_sealer) return MakeError(session_sealer.error());
+        if (!flow_sealer) return MakeError(flow_sealer.error());
+        snapshot->session_sealer = std::move(*session_sealer);
+        snapshot->flow_sealer = std::move(*flow_sealer);
+        snapshot->session_cookie.domain = c.session->cookie_domain;
+        snapshot->session_cookie.secure = c.session->secure;
+        snapshot->session_cookie.path = "/";
+        snapshot->flow_cookie.secure = c.session->secure;
+        snapshot->flow_cookie.path = (c.public_path.empty() ? std::string() : c.public_path) + "/callback";
+    }
+    if (!c.public_url.empty()) {
+        auto url = policy::ParseAbsoluteUrl(c.public_url, false);
+        if (url) {
+            snapshot->redirect.origin = url->scheme + "://" + url->authority;
+            snapshot->redirect.origin_host = url->host;
+        }
+    }
+    snapshot->redirect.allowed_domains = c.redirect.allowed_domains;
+    snapshot->redirect.require_https = !c.session || c.session->secure;
+    return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
 HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& response,
-                           const ConnectionInfo& connection, bool may_refresh_keys) {
+                           const ConnectionInfo& connection, bool may_refresh_keys, DeferredWork* deferred) {
     response.version(request.version());
     response.keep_alive(request.keep_alive());
     response.set(bhttp::field::server, "stepgate");
     response.set(bhttp::field::cache_control, "no-store");
-    const std::shared_ptr<const config::Config> config = runtime.Config();
+    std::shared_ptr<const Snapshot> snapshot = runtime.GetSnapshot();
+    const config::Config* config = snapshot->config.get();
     const Route route = FindRoute(request.target(), config->public_path);
+    const std::string_view browser_query =
+        route.inner_target.empty() ? std::string_view() : route.inner_target.substr(1);
 
     switch (route.kind) {
         case Route::Kind::kHealth:
@@ -122,6 +164,24 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             return HandleStatus::kDone;
         case Route::Kind::kNotFound:
             PlainText(response, bhttp::status::not_found, "not found");
+            return HandleStatus::kDone;
+        case Route::Kind::kStart: {
+            const std::string request_id = RequestId(request);
+            HandleStart(runtime, *snapshot, request, browser_query, response, request_id);
+            return HandleStatus::kDone;
+        }
+        case Route::Kind::kCallback:
+            return HandleCallback(runtime, std::move(snapshot), request, browser_query, response, deferred,
+                                  RequestId(request));
+        case Route::Kind::kLogout:
+            if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::post) {
+                PlainText(response, bhttp::status::method_not_allowed, "method not allowed");
+                return HandleStatus::kDone;
+            }
+            HandleLogout(runtime, *snapshot, request, browser_query, response);
+            return HandleStatus::kDone;
+        case Route::Kind::kWhoami:
+            HandleWhoami(runtime, *snapshot, request, response);
             return HandleStatus::kDone;
         case Route::Kind::kDecision:
             break;
@@ -195,6 +255,12 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         }
     }
 
+    std::optional<session::SessionData> session;
+    if (!facts->has_bearer && !facts->cookies.empty()) {
+        session = ReadSession(*snapshot, request, runtime.clock().Now());
+        if (session) presented = &session->identity;
+    }
+
     if (token_error) {
         decision = {core::Outcome::kInvalidToken, core::Reason::kInvalidToken};
     } else {
@@ -204,6 +270,12 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
 
     RenderInput input{*config, *facts, *requirement, decision, presented, token_error};
     Render(input, response);
+    if (session && decision.outcome == core::Outcome::kAllow) {
+        if (auto cookie = RefreshSessionCookie(*snapshot, *session, request, runtime.clock().Now())) {
+            response.set(bhttp::field::set_cookie, *cookie);
+            runtime.metrics().sessions_refreshed.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
     if (decision.outcome != core::Outcome::kAllow && observability::LogEnabled(LogLevel::kInfo)) {
         // Denials are logged at a bounded rate, so that a flood of bad tokens cannot flood the
         // log; what is dropped is counted.

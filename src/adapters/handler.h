@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -13,6 +15,9 @@
 #include "adapters/request_facts.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "policy/redirect.h"
+#include "session/cookies.h"
+#include "session/sealer.h"
 #include "observability/log.h"
 
 namespace stepgate::jose {
@@ -20,29 +25,46 @@ class KeySet;
 }
 namespace stepgate::oidc {
 class Provider;
+struct Discovery;
+struct ProviderStats;
 }
 
 namespace stepgate::adapters {
 
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
-// Where the keys come from; an interface so that tests need no provider thread.
+// The provider as the handler sees it; an interface so that tests need no provider thread.
 class KeySource {
    public:
     virtual ~KeySource() = default;
     virtual std::shared_ptr<const jose::KeySet> Keys() const = 0;
+    virtual std::shared_ptr<const oidc::Discovery> GetDiscovery() const { return nullptr; }
     virtual const oidc::ProviderStats* Stats() const { return nullptr; }
+    // Blocks until a JWKS refresh (throttled) has run. Worker threads only.
+    virtual void RefreshKeysAndWait() const {}
 };
 
-// What every request shares: the frozen config (swapped whole on reload), keys, clock, counters.
+// Everything derived from one config, frozen together and swapped whole on reload.
+struct Snapshot {
+    std::shared_ptr<const config::Config> config;
+    std::optional<session::Sealer> session_sealer;  // when sessions are configured
+    std::optional<session::Sealer> flow_sealer;
+    policy::RedirectPolicy redirect;
+    session::CookieAttributes session_cookie;
+    session::CookieAttributes flow_cookie;
+
+    static Result<std::shared_ptr<const Snapshot>> Build(std::shared_ptr<const config::Config> config);
+};
+
+// What every request shares: the snapshot, the provider, the clock, counters.
 class Runtime {
    public:
-    Runtime(std::shared_ptr<const config::Config> config, const KeySource& keys, const Clock& clock)
-        : config_(std::move(config)), keys_(keys), clock_(clock) {}
+    Runtime(std::shared_ptr<const Snapshot> snapshot, const KeySource& keys, const Clock& clock)
+        : snapshot_(std::move(snapshot)), keys_(keys), clock_(clock) {}
 
-    std::shared_ptr<const config::Config> Config() const { return config_.load(std::memory_order_acquire); }
-    void SwapConfig(std::shared_ptr<const config::Config> config) {
-        config_.store(std::move(config), std::memory_order_release);
+    std::shared_ptr<const Snapshot> GetSnapshot() const { return snapshot_.load(std::memory_order_acquire); }
+    void Swap(std::shared_ptr<const Snapshot> snapshot) {
+        snapshot_.store(std::move(snapshot), std::memory_order_release);
     }
     const KeySource& keys() const { return keys_; }
     const Clock& clock() const { return clock_; }
@@ -52,7 +74,7 @@ class Runtime {
     void SetDraining() { draining_.store(true, std::memory_order_relaxed); }
 
    private:
-    std::atomic<std::shared_ptr<const config::Config>> config_;
+    std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
     const KeySource& keys_;
     const Clock& clock_;
     Metrics metrics_;
@@ -67,11 +89,16 @@ struct ConnectionInfo {
 enum class HandleStatus {
     kDone,
     kNeedsKeyRefresh,  // a token named an unknown kid: refresh the JWKS, then call again
+    kDeferred,         // run `deferred` on a worker thread (it does blocking I/O), then write
 };
+
+// Work that must not run on an event loop (the token endpoint call); it fills the response.
+using DeferredWork = std::function<void(Response&)>;
 
 inline constexpr std::size_t kMaxBearerTokenBytes = 16 * 1024;
 
 HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& response,
-                           const ConnectionInfo& connection, bool may_refresh_keys);
+                           const ConnectionInfo& connection, bool may_refresh_keys,
+                           DeferredWork* deferred = nullptr);
 
 }  // namespace stepgate::adapters

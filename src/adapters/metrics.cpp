@@ -42,6 +42,16 @@ std::string Metrics::Render(const oidc::ProviderStats* provider) const {
     Counter(out, "stepgate_denial_logs_suppressed_total",
             "Denial log lines dropped by rate limiting.",
             denial_logs_suppressed.load(std::memory_order_relaxed));
+    Counter(out, "stepgate_stepups_started_total", "Logins and step-ups sent to the provider.",
+            stepups_started.load(std::memory_order_relaxed));
+    Counter(out, "stepgate_stepups_completed_total", "Logins and step-ups that ended in a session.",
+            stepups_completed.load(std::memory_order_relaxed));
+    Counter(out, "stepgate_stepups_failed_total", "Callbacks that granted nothing.",
+            stepups_failed.load(std::memory_order_relaxed));
+    Counter(out, "stepgate_sessions_issued_total", "Session cookies issued at login or step-up.",
+            sessions_issued.load(std::memory_order_relaxed));
+    Counter(out, "stepgate_sessions_refreshed_total", "Sessions slid forward on a decision.",
+            sessions_refreshed.load(std::memory_order_relaxed));
     if (provider != nullptr) {
         Counter(out, "stepgate_jwks_refresh_total", "Successful JWKS refreshes.",
                 provider->jwks_refresh_ok.load(std::memory_order_relaxed));

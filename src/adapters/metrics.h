@@ -22,6 +22,11 @@ struct Metrics {
     std::atomic<std::uint64_t> internal_errors{0};
     std::atomic<std::uint64_t> not_ready{0};
     std::atomic<std::uint64_t> denial_logs_suppressed{0};
+    std::atomic<std::uint64_t> stepups_started{0};
+    std::atomic<std::uint64_t> stepups_completed{0};
+    std::atomic<std::uint64_t> stepups_failed{0};
+    std::atomic<std::uint64_t> sessions_issued{0};
+    std::atomic<std::uint64_t> sessions_refreshed{0};
 
     void CountDecision(core::Outcome outcome) {
         decisions[static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);

@@ -1,4 +1,5 @@
 #include <csignal>
+#include <future>
 #include <iostream>
 #include <pthread.h>
 
@@ -19,7 +20,14 @@ class ProviderKeySource final : public adapters::KeySource {
    public:
     explicit ProviderKeySource(const oidc::Provider& provider) : provider_(provider) {}
     std::shared_ptr<const jose::KeySet> Keys() const override { return provider_.Keys(); }
+    std::shared_ptr<const oidc::Discovery> GetDiscovery() const override { return provider_.GetDiscovery(); }
     const oidc::ProviderStats* Stats() const override { return &provider_.stats(); }
+    void RefreshKeysAndWait() const override {
+        auto done = std::make_shared<std::promise<void>>();
+        auto finished = done->get_future();
+        const_cast<oidc::Provider&>(provider_).RefreshForUnknownKid([done] { done->set_value(); });
+        finished.wait_for(std::chrono::seconds(10));
+    }
 
    private:
     const oidc::Provider& provider_;
@@ -56,7 +64,12 @@ int RunServe(const ServeOptions& options) {
     oidc::Provider provider(config->provider.issuer, config->provider.jwks_refresh_seconds,
                             config->provider.jwks_refresh_throttle_seconds, clock);
     ProviderKeySource keys(provider);
-    adapters::Runtime runtime(config, keys, clock);
+    auto snapshot = adapters::Snapshot::Build(config);
+    if (!snapshot) {
+        std::cerr << "stepgate: " << snapshot.error() << "\n";
+        return 1;
+    }
+    adapters::Runtime runtime(*snapshot, keys, clock);
     http::Server server(runtime, &provider, {.listen = config->listen, .threads = options.threads});
     auto started = server.Start();
     if (!started) {
@@ -86,7 +99,13 @@ int RunServe(const ServeOptions& options) {
                     {{"error", std::string_view("provider.issuer cannot change without a restart")}});
                 continue;
             }
-            runtime.SwapConfig(next);
+            auto next_snapshot = adapters::Snapshot::Build(next);
+            if (!next_snapshot) {
+                Log(LogLevel::kError, "config_reload_refused", {{"error", next_snapshot.error()}});
+                continue;
+            }
+            runtime.Swap(*next_snapshot);
+            config = next;
             Log(LogLevel::kInfo, "config_reloaded", {{"config", options.config_path}});
             continue;
         }

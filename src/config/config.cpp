@@ -270,6 +270,9 @@ class Loader {
         if (!c_.public_url.empty() && !c_.session) {
             r_.Error(root, "session", "is required when public_url is set (browsers need sessions)");
         }
+        if (c_.session && c_.session->store == "redis") {
+            r_.Error(root["session"]["store"], "session.store", "redis is not available in this build yet; use cookie");
+        }
         CheckProfile(root);
         jose::VerifyOptions& bearer = c_.bearer_options;
         bearer.issuer = c_.provider.issuer;
@@ -277,6 +280,9 @@ class Loader {
         bearer.allowed_algorithms = c_.provider.algorithms;
         bearer.leeway_seconds = c_.provider.leeway_seconds;
         bearer.extra_claims = c_.claim_names;
+        c_.id_token_options = bearer;
+        c_.id_token_options.audiences = {c_.provider.client_id};
+        c_.id_token_options.expected_azp = c_.provider.client_id;
     }
 
    private:
@@ -308,7 +314,7 @@ class Loader {
         const std::string key = "provider";
         if (!r_.Map(node, key, {"issuer", "client_id", "client_secret", "profile", "scopes",
                                 "audiences", "algorithms", "leeway", "jwks_refresh",
-                                "jwks_refresh_throttle"})) {
+                                "jwks_refresh_throttle", "token_endpoint_auth"})) {
             return;
         }
         ProviderConfig& p = c_.provider;
@@ -379,6 +385,16 @@ class Loader {
                 }
             }
         }
+        if (node["token_endpoint_auth"]) {
+            if (auto method = r_.String(node["token_endpoint_auth"], "provider.token_endpoint_auth")) {
+                if (*method == "client_secret_post") {
+                    p.client_secret_post = true;
+                } else if (*method != "client_secret_basic") {
+                    r_.Error(node["token_endpoint_auth"], "provider.token_endpoint_auth",
+                             "must be client_secret_basic or client_secret_post");
+                }
+            }
+        }
         if (node["jwks_refresh_throttle"]) {
             if (auto v = r_.Duration(node["jwks_refresh_throttle"], "provider.jwks_refresh_throttle")) {
                 p.jwks_refresh_throttle_seconds = *v;
@@ -417,7 +433,7 @@ class Loader {
     void LoadSession(const YAML::Node& node) {
         const std::string key = "session";
         if (!r_.Map(node, key, {"secret", "cookie_name", "cookie_domain", "secure", "lifetime",
-                                "store", "redis"})) {
+                                "absolute_lifetime", "store", "redis"})) {
             return;
         }
         SessionConfig s;
@@ -470,6 +486,14 @@ class Loader {
                     s.lifetime_seconds = *lifetime;
                 }
             }
+        }
+        if (node["absolute_lifetime"]) {
+            if (auto lifetime = r_.Duration(node["absolute_lifetime"], "session.absolute_lifetime")) {
+                s.absolute_lifetime_seconds = *lifetime;
+            }
+        }
+        if (s.absolute_lifetime_seconds < s.lifetime_seconds) {
+            r_.Error(node, "session.absolute_lifetime", "must be at least session.lifetime");
         }
         if (node["store"]) {
             if (auto store = r_.String(node["store"], "session.store")) {

@@ -33,6 +33,7 @@ struct ProviderConfig {
     std::int64_t leeway_seconds = 30;
     std::int64_t jwks_refresh_seconds = 600;          // periodic refresh
     std::int64_t jwks_refresh_throttle_seconds = 30;  // min gap for unknown-kid refreshes
+    bool client_secret_post = false;  // token endpoint auth: client_secret_basic by default
 };
 
 struct SessionConfig {
@@ -43,6 +44,7 @@ struct SessionConfig {
     std::int64_t lifetime_seconds = 12 * 3600;
     std::string store = "cookie";
     std::string redis_url;
+    std::int64_t absolute_lifetime_seconds = 7 * 24 * 3600;  // sliding refresh never passes it
 };
 
 struct RedirectConfig {
@@ -71,6 +73,7 @@ struct Config {
     std::vector<Cidr> trusted_proxies;
     std::vector<std::string> claim_names;  // every claim some rule's `claims` names
     jose::VerifyOptions bearer_options;    // derived from provider and claim_names, once
+    jose::VerifyOptions id_token_options;  // the same for ID tokens (aud = client_id)
     std::string log_level = "info";
 };
 

@@ -23,8 +23,8 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
    public:
-    Session(tcp::socket socket, adapters::Runtime& runtime, oidc::Provider* provider)
-        : stream_(std::move(socket)), runtime_(runtime), provider_(provider) {
+    Session(tcp::socket socket, adapters::Runtime& runtime, oidc::Provider* provider, asio::thread_pool& workers)
+        : stream_(std::move(socket)), runtime_(runtime), provider_(provider), workers_(workers) {
         beast::error_code ec;
         auto endpoint = stream_.socket().remote_endpoint(ec);
         if (!ec) connection_.peer_address = endpoint.address().to_string();
@@ -60,7 +60,8 @@ class Session : public std::enable_shared_from_this<Session> {
         response_ = {};
         adapters::HandleStatus status = adapters::HandleStatus::kDone;
         try {
-            status = adapters::HandleRequest(runtime_, request_, response_, connection_, may_refresh_keys);
+            deferred_ = nullptr;
+            status = adapters::HandleRequest(runtime_, request_, response_, connection_, may_refresh_keys, &deferred_);
         } catch (const std::exception& e) {
             // The one outermost catch: anything stray denies with 500 (STYLE habit 3).
             runtime_.metrics().internal_errors.fetch_add(1, std::memory_order_relaxed);
@@ -71,6 +72,22 @@ class Session : public std::enable_shared_from_this<Session> {
             response_.set(bhttp::field::content_type, "text/plain; charset=utf-8");
             response_.body() = "internal error\n";
             response_.keep_alive(false);
+        }
+        if (status == adapters::HandleStatus::kDeferred && deferred_) {
+            // Blocking provider I/O runs on the worker pool; the answer is written back on
+            // this connection's loop.
+            auto executor = stream_.get_executor();
+            asio::post(workers_, [self = shared_from_this(), executor, work = std::move(deferred_)]() mutable {
+                try {
+                    work(self->response_);
+                } catch (const std::exception& e) {
+                    Log(LogLevel::kError, "internal_error", {{"error", std::string_view(e.what())}});
+                    self->response_.result(bhttp::status::internal_server_error);
+                    self->response_.body() = "internal error\n";
+                }
+                asio::post(executor, [self] { self->Write(); });
+            });
+            return;
         }
         if (status == adapters::HandleStatus::kNeedsKeyRefresh && provider_ != nullptr) {
             // Wait for the provider thread, then decide again on this connection's loop.
@@ -118,6 +135,8 @@ class Session : public std::enable_shared_from_this<Session> {
     adapters::Response response_;
     adapters::Runtime& runtime_;
     oidc::Provider* provider_;
+    asio::thread_pool& workers_;
+    adapters::DeferredWork deferred_;
     adapters::ConnectionInfo connection_;
     int served_ = 0;
 };
@@ -141,11 +160,11 @@ Server::~Server() {
 namespace {
 
 void Accept(tcp::acceptor& acceptor, asio::io_context& ioc, adapters::Runtime& runtime,
-            oidc::Provider* provider) {
-    acceptor.async_accept(ioc, [&acceptor, &ioc, &runtime, provider](beast::error_code ec, tcp::socket socket) {
+            oidc::Provider* provider, asio::thread_pool& workers) {
+    acceptor.async_accept(ioc, [&acceptor, &ioc, &runtime, provider, &workers](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-        if (!ec) std::make_shared<Session>(std::move(socket), runtime, provider)->Run();
-        Accept(acceptor, ioc, runtime, provider);
+        if (!ec) std::make_shared<Session>(std::move(socket), runtime, provider, workers)->Run();
+        Accept(acceptor, ioc, runtime, provider, workers);
     });
 }
 
@@ -180,7 +199,7 @@ Status<std::string> Server::Start() {
         // With port 0 the first loop picks the port and the others share it.
         port = loop->acceptor.local_endpoint().port();
         loop->work.emplace(loop->ioc.get_executor());
-        Accept(loop->acceptor, loop->ioc, runtime_, provider_);
+        Accept(loop->acceptor, loop->ioc, runtime_, provider_, *workers_);
         loops_.push_back(std::move(loop));
     }
     port_ = port;
@@ -228,6 +247,7 @@ void Server::Wait() {
     for (auto& thread : threads_) {
         if (thread.joinable()) thread.join();
     }
+    if (workers_) workers_->join();
 }
 
 }  // namespace stepgate::http

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "adapters/handler.h"
 #include "common/result.h"
 
@@ -48,6 +50,8 @@ class Server {
     oidc::Provider* provider_;
     ServerOptions options_;
     std::vector<std::unique_ptr<Loop>> loops_;
+    // Blocking calls to the provider (the token endpoint) run here, off the event loops.
+    std::unique_ptr<boost::asio::thread_pool> workers_ = std::make_unique<boost::asio::thread_pool>(2);
     std::vector<std::thread> threads_;
     unsigned short port_ = 0;
     bool shutting_down_ = false;

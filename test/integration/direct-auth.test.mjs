@@ -85,7 +85,7 @@ describe('Stepgate directly', () => {
         'X-Original-URL': `${API}/public/x`, 'X-Original-Method': ['GET', 'POST'] } });
       expectStatus(res, 400);
     });
-    test('duplicated Host: 400', async () => {
+    test('duplicated Host (RFC 9112 §3.2): 400', async () => {
       const res = await rawRequest(sg.port, `GET /auth HTTP/1.1\r\nHost: a.example.com\r\nHost: b.example.com\r\n` +
           `X-Original-URL: ${API}/public/x\r\nX-Original-Method: GET\r\nConnection: close\r\n\r\n`);
       expectStatus(res, 400);

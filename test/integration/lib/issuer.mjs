@@ -214,7 +214,7 @@ export class TokenIssuer {
 
   /** An unsigned token (`alg: none`, empty signature) with the same default claims. */
   async mintUnsigned(o = {}) {
-    const signed = await this.mint(o);
+    const signed = await this.mint({ ...o, header: undefined });
     const [, payload] = signed.split('.');
     const header = { alg: 'none', typ: 'JWT', ...(o.header ?? {}) };
     return `${base64url.encode(JSON.stringify(header))}.${payload}.`;

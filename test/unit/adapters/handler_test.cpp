@@ -67,7 +67,9 @@ class HandlerTest : public ::testing::Test {
         auto set = jose::KeySet::Parse(jose::testing::JwksOf(keys));
         EXPECT_TRUE(set);
         keys_ = std::make_unique<StaticKeys>(std::make_shared<const jose::KeySet>(std::move(*set)));
-        runtime_ = std::make_unique<Runtime>(*config, *keys_, clock_);
+        auto snapshot = Snapshot::Build(*config);
+        EXPECT_TRUE(snapshot);
+        runtime_ = std::make_unique<Runtime>(*snapshot, *keys_, clock_);
     }
 
     std::string Token(nlohmann::json claims, std::string kid = "k1") {

@@ -1,0 +1,494 @@
+#include "adapters/browser.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <openssl/crypto.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/decide.h"
+#include "jose/jwt.h"
+#include "oidc/flow.h"
+#include "oidc/provider.h"
+#include "oidc/token_client.h"
+#include "policy/pins.h"
+#include "policy/url.h"
+
+namespace stepgate::adapters {
+
+namespace bhttp = boost::beast::http;
+using observability::Log;
+using observability::LogLevel;
+
+namespace {
+
+constexpr std::int64_t kFlowLifetimeSeconds = 600;
+constexpr std::size_t kMaxFlowCookies = 4;
+
+// Query parameters, decoded; nullopt on a bad escape or a repeated name (never guess which).
+std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
+    std::map<std::string, std::string> params;
+    std::size_t pos = 0;
+    std::string key, value;
+    while (pos < query.size()) {
+        const std::size_t end = std::min(query.find('&', pos), query.size());
+        std::string_view pair = query.substr(pos, end - pos);
+        pos = end + 1;
+        if (pair.empty()) continue;
+        const std::size_t equals = pair.find('=');
+        if (!policy::DecodeQueryComponent(pair.substr(0, equals), key)) return std::nullopt;
+        if (equals == std::string_view::npos) {
+            value.clear();
+        } else if (!policy::DecodeQueryComponent(pair.substr(equals + 1), value)) {
+            return std::nullopt;
+        }
+        if (!params.emplace(key, value).second) return std::nullopt;
+    }
+    return params;
+}
+
+const std::string* Param(const std::map<std::string, std::string>& params, const char* name) {
+    auto it = params.find(name);
+    return it == params.end() ? nullptr : &it->second;
+}
+
+void Redirect(Response& response, std::string_view location) {
+    response.result(bhttp::status::found);
+    response.set(bhttp::field::location, location);
+    response.body().clear();
+}
+
+session::CookiePairs RequestCookies(const Request& request) {
+    auto range = request.equal_range(bhttp::field::cookie);
+    if (range.first == range.second) return {};
+    // HTTP/2 proxies may split cookies into several headers; a request normally has one.
+    return session::ParseCookieHeader(range.first->value());
+}
+
+std::string LoginHint(const session::SessionData& session) {
+    if (!session.identity.email.empty()) return session.identity.email;
+    return session.identity.preferred_username;
+}
+
+void Audit(std::string_view event, std::initializer_list<observability::LogField> fields) {
+    Log(LogLevel::kInfo, event, fields);
+}
+
+}  // namespace
+
+void HtmlPage(Response& response, unsigned status, std::string_view title, std::string_view message) {
+    response.result(static_cast<bhttp::status>(status));
+    response.set(bhttp::field::content_type, "text/html; charset=utf-8");
+    response.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    response.set("X-Content-Type-Options", "nosniff");
+    std::string body =
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>";
+    body.append(title);
+    body.append(
+        "</title><style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;"
+        "padding:0 1rem;color:#222}h1{font-size:1.4rem}</style></head><body><h1>");
+    body.append(title);
+    body.append("</h1><p>");
+    body.append(message);
+    body.append("</p></body></html>\n");
+    response.body() = std::move(body);
+}
+
+std::optional<session::SessionData> ReadSession(const Snapshot& snapshot, const Request& request,
+                                                std::int64_t now) {
+    if (!snapshot.session_sealer) return std::nullopt;
+    auto cookies = RequestCookies(request);
+    if (cookies.empty()) return std::nullopt;
+    const std::string& name = snapshot.config->session->cookie_name;
+    auto sealed = session::ReadCookie(cookies, name);
+    if (!sealed) return std::nullopt;
+    auto session = session::OpenSession(*snapshot.session_sealer, *sealed, name, now);
+    if (!session) return std::nullopt;
+    session->identity.level = core::LevelOf(snapshot.config->policy.levels, session->identity);
+    return session;
+}
+
+std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot, const session::SessionData& session,
+                                                const Request& request, std::int64_t now) {
+    const config::SessionConfig& settings = *snapshot.config->session;
+    if (session.expires_at - now > settings.lifetime_seconds / 4) return std::nullopt;
+    const std::int64_t cap = session.issued_at + settings.absolute_lifetime_seconds;
+    const std::int64_t expires = std::min(now + settings.lifetime_seconds, cap);
+    if (expires <= session.expires_at) return std::nullopt;
+    session::SessionData refreshed = session;
+    refreshed.expires_at = expires;
+    const std::string sealed = snapshot.session_sealer->Seal(session::EncodeSession(refreshed), settings.cookie_name);
+    if (sealed.empty() || sealed.size() > session::kChunkBytes) return std::nullopt;
+    auto cookies = RequestCookies(request);
+    for (const auto& [name, value] : cookies) {
+        if (name != settings.cookie_name && session::HasCookieFamily({{name, value}}, settings.cookie_name)) {
+            return std::nullopt;  // the session is chunked: one Set-Cookie cannot replace it
+        }
+    }
+    session::CookieAttributes attributes = snapshot.session_cookie;
+    attributes.max_age = expires - now;
+    return session::SetCookieHeader(settings.cookie_name, sealed, attributes);
+}
+
+void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& request, std::string_view query,
+                 Response& response, std::string_view request_id) {
+    const config::Config& config = *snapshot.config;
+    auto discovery = runtime.keys().GetDiscovery();
+    if (!snapshot.flow_sealer || config.public_url.empty()) {
+        return HtmlPage(response, 404, "Not available", "Browser sign-in is not configured on this gateway.");
+    }
+    if (discovery == nullptr || discovery->authorization_endpoint.empty()) {
+        return HtmlPage(response, 503, "Sign-in unavailable",
+                        "The identity provider cannot be reached right now. Please try again shortly.");
+    }
+    auto params = ParseQuery(query);
+    if (!params) return HtmlPage(response, 400, "Bad request", "The sign-in link is malformed.");
+
+    // Where to go afterwards: an acceptable rd, else redirect.default, else 400.
+    std::optional<std::string> rd;
+    if (const std::string* given = Param(*params, "rd")) rd = policy::AcceptRedirect(*given, snapshot.redirect);
+    if (!rd && !config.redirect.default_url.empty()) rd = config.redirect.default_url;
+    if (!rd) return HtmlPage(response, 400, "Bad request", "The sign-in link does not name an allowed destination.");
+
+    // What the target needs: the pins in this query, else the rules for rd.
+    auto pins = policy::ParsePins(query, config.policy, {"rd"});
+    if (!pins) {
+        Log(LogLevel::kError, "bad_pins", {{"request_id", request_id}, {"error", policy::Describe(pins.error())}});
+        return HtmlPage(response, 500, "Misconfigured", "This sign-in link is misconfigured.");
+    }
+    core::Requirement requirement = config.policy.default_requirement;
+    if (*pins) {
+        requirement = (*pins)->requirement;
+    } else if (auto target = policy::ParseAbsoluteUrl(*rd, config.policy.case_insensitive_paths)) {
+        if (const policy::Rule* rule = config.policy.Match(target->host, target->path.match_path, "GET")) {
+            requirement = rule->require;
+        }
+    } else {
+        return HtmlPage(response, 400, "Bad request", "The destination address is not valid.");
+    }
+    // Whoever is sent here signs in at least at the weakest level.
+    if (requirement.level == core::kNoLevel && !config.policy.levels.empty()) requirement.level = 0;
+
+    const std::int64_t now = runtime.clock().Now();
+    auto current = ReadSession(snapshot, request, now);
+    if (current) {
+        const core::Decision decision =
+            core::Decide(config.policy.levels, requirement, &current->identity, now);
+        if (decision.outcome == core::Outcome::kAllow) return Redirect(response, *rd);
+        if (decision.outcome == core::Outcome::kForbidden || decision.outcome == core::Outcome::kInsufficientScope) {
+            return HtmlPage(response, 403, "Access denied",
+                            "You are signed in, but your account does not have access to this page.");
+        }
+    }
+
+    oidc::FlowState flow;
+    flow.state = oidc::RandomUrlToken();
+    flow.nonce = oidc::RandomUrlToken();
+    flow.code_verifier = oidc::RandomUrlToken();
+    flow.rd = *rd;
+    flow.level = requirement.level;
+    flow.max_age = requirement.max_age;
+    flow.started_at = now;
+    if (current) flow.subject_hint = current->identity.subject;
+    if (flow.state.empty() || flow.nonce.empty() || flow.code_verifier.empty()) {
+        return HtmlPage(response, 500, "Error", "The sign-in could not be started.");
+    }
+
+    oidc::AuthorizationRequest authorization;
+    authorization.authorization_endpoint = discovery->authorization_endpoint;
+    authorization.client_id = config.provider.client_id;
+    authorization.redirect_uri = config.public_url + "/callback";
+    authorization.scopes = config.provider.scopes;
+    authorization.state = flow.state;
+    authorization.nonce = flow.nonce;
+    authorization.code_challenge = oidc::PkceS256(flow.code_verifier);
+    authorization.acr_values = core::AcrValuesFor(config.policy.levels, requirement.level);
+    if (requirement.max_age) {
+        // Google documents no max_age: ask for a fresh login instead (FIELD-NOTES).
+        if (config.provider.profile == config::ProviderProfile::kGoogle) {
+            authorization.prompt_login = true;
+        } else {
+            authorization.max_age = requirement.max_age;
+        }
+    }
+    if (current) authorization.login_hint = LoginHint(*current);
+
+    const std::string cookie_name = oidc::FlowCookieName(config.session->cookie_name, flow.state);
+    const std::string sealed = snapshot.flow_sealer->Seal(oidc::EncodeFlow(flow), cookie_name);
+    if (sealed.empty()) return HtmlPage(response, 500, "Error", "The sign-in could not be started.");
+
+    // Bound the flows a browser can hold: past the limit, the old ones are cleared.
+    auto cookies = RequestCookies(request);
+    const std::string flow_prefix = config.session->cookie_name + "_flow_";
+    std::vector<std::string_view> flows;
+    for (const auto& [name, value] : cookies) {
+        if (name.rfind(flow_prefix, 0) == 0) flows.push_back(name);
+    }
+    if (flows.size() >= kMaxFlowCookies) {
+        for (auto name : flows) response.insert(bhttp::field::set_cookie, session::ClearCookieHeader(name, snapshot.flow_cookie));
+    }
+    session::CookieAttributes flow_attributes = snapshot.flow_cookie;
+    flow_attributes.max_age = kFlowLifetimeSeconds;
+    response.insert(bhttp::field::set_cookie, session::SetCookieHeader(cookie_name, sealed, flow_attributes));
+    Audit("step_up_started", {{"request_id", request_id},
+                              {"subject", current ? std::string_view(current->identity.subject) : std::string_view()},
+                              {"required_level", config.policy.LevelName(requirement.level)},
+                              {"max_age", requirement.max_age ? *requirement.max_age : std::int64_t{-1}}});
+    runtime.metrics().stepups_started.fetch_add(1, std::memory_order_relaxed);
+    Redirect(response, oidc::AuthorizationUrl(authorization));
+}
+
+namespace {
+
+struct CallbackInput {
+    std::shared_ptr<const Snapshot> snapshot;
+    std::shared_ptr<const oidc::Discovery> discovery;
+    oidc::FlowState flow;
+    std::string code;
+    std::string flow_cookie_name;
+    session::CookiePairs cookies;  // views into `cookie_header`
+    std::string cookie_header;
+    std::string request_id;
+};
+
+void FailCallback(Runtime& runtime, Response& response, std::string_view request_id, std::string_view reason,
+                  unsigned status, std::string_view title, std::string_view message) {
+    runtime.metrics().stepups_failed.fetch_add(1, std::memory_order_relaxed);
+    Audit("step_up_failed", {{"request_id", request_id}, {"reason", reason}});
+    HtmlPage(response, status, title, message);
+}
+
+void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& response) {
+    const config::Config& config = *in.snapshot->config;
+    oidc::TokenRequest token_request;
+    token_request.token_endpoint = in.discovery->token_endpoint;
+    token_request.client_id = config.provider.client_id;
+    token_request.client_secret = &config.provider.client_secret;
+    token_request.auth_method = config.provider.client_secret_post ? oidc::ClientAuthMethod::kClientSecretPost
+                                                                   : oidc::ClientAuthMethod::kClientSecretBasic;
+    token_request.code = in.code;
+    token_request.redirect_uri = config.public_url + "/callback";
+    token_request.code_verifier = in.flow.code_verifier;
+    auto tokens = oidc::ExchangeCode(token_request);
+    if (!tokens) {
+        Log(LogLevel::kWarn, "token_exchange_failed", {{"request_id", in.request_id}, {"error", tokens.error()}});
+        return FailCallback(runtime, response, in.request_id, "token_exchange", 502, "Sign-in failed",
+                            "The identity provider did not complete the sign-in. Please try again.");
+    }
+
+    // OIDC Core §3.1.3.7: the ID token, checked in full (signature, iss, aud, azp, exp, iat,
+    // nonce).
+    jose::VerifyOptions options = config.id_token_options;
+    options.expected_nonce = in.flow.nonce;
+    const std::int64_t now = runtime.clock().Now();
+    auto keys = runtime.keys().Keys();
+    auto verified = keys ? jose::VerifyJwt(tokens->id_token, *keys, options, now)
+                         : Result<core::Identity, jose::JwtError>(MakeError(jose::JwtError::kUnknownKey));
+    if (!verified && verified.error() == jose::JwtError::kUnknownKey) {
+        runtime.keys().RefreshKeysAndWait();
+        keys = runtime.keys().Keys();
+        if (keys) verified = jose::VerifyJwt(tokens->id_token, *keys, options, now);
+    }
+    if (!verified) {
+        Log(LogLevel::kWarn, "id_token_rejected",
+            {{"request_id", in.request_id}, {"reason", jose::Describe(verified.error())}});
+        return FailCallback(runtime, response, in.request_id, "id_token", 401, "Sign-in failed",
+                            "The identity provider's answer could not be verified.");
+    }
+    core::Identity identity = std::move(*verified);
+    identity.kind = core::CredentialKind::kSession;
+    identity.level = core::LevelOf(config.policy.levels, identity);
+    identity.scopes.clear();
+    for (std::size_t pos = 0; pos < tokens->scope.size();) {
+        const std::size_t end = std::min(tokens->scope.find(' ', pos), tokens->scope.size());
+        if (end > pos) identity.scopes.push_back(tokens->scope.substr(pos, end - pos));
+        pos = end + 1;
+    }
+
+    // What the provider actually did: asking for MFA proves nothing.
+    auto checked = oidc::CheckAuthentication(in.flow, identity, now, config.provider.leeway_seconds);
+    if (!checked) {
+        Audit("step_up_refused", {{"request_id", in.request_id},
+                                  {"subject", identity.subject},
+                                  {"required_level", config.policy.LevelName(in.flow.level)},
+                                  {"presented_acr", identity.acr},
+                                  {"presented_level", config.policy.LevelName(identity.level)},
+                                  {"auth_time", identity.auth_time ? *identity.auth_time : std::int64_t{-1}}});
+        return FailCallback(runtime, response, in.request_id, "insufficient_authentication", 403,
+                            "Stronger sign-in required", oidc::Describe(checked.error()));
+    }
+
+    // A new session at every login and every elevation; nothing carries over from the old one
+    // (a different subject especially), so a planted cookie never survives a login.
+    session::SessionData session;
+    session.id = session::NewSessionId();
+    session.issued_at = now;
+    session.expires_at = now + config.session->lifetime_seconds;
+    session.identity = std::move(identity);
+    const std::string sealed =
+        in.snapshot->session_sealer->Seal(session::EncodeSession(session), config.session->cookie_name);
+    session::CookieAttributes attributes = in.snapshot->session_cookie;
+    attributes.max_age = config.session->lifetime_seconds;
+    auto headers = session::WriteCookieFamily(config.session->cookie_name, sealed, attributes, in.cookies);
+    if (sealed.empty() || headers.empty()) {
+        return FailCallback(runtime, response, in.request_id, "session_too_large", 500, "Sign-in failed",
+                            "The session is too large to be stored in cookies.");
+    }
+    response.insert(bhttp::field::set_cookie, session::ClearCookieHeader(in.flow_cookie_name, in.snapshot->flow_cookie));
+    for (const auto& header : headers) response.insert(bhttp::field::set_cookie, header);
+    runtime.metrics().stepups_completed.fetch_add(1, std::memory_order_relaxed);
+    runtime.metrics().sessions_issued.fetch_add(1, std::memory_order_relaxed);
+    Audit(in.flow.subject_hint.empty() ? "login" : "step_up",
+          {{"request_id", in.request_id},
+           {"subject", session.identity.subject},
+           {"previous_subject", in.flow.subject_hint},
+           {"level", config.policy.LevelName(session.identity.level)},
+           {"acr", session.identity.acr},
+           {"auth_time", session.identity.auth_time ? *session.identity.auth_time : std::int64_t{-1}}});
+    Redirect(response, in.flow.rd);
+}
+
+}  // namespace
+
+HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> snapshot, const Request& request,
+                            std::string_view query, Response& response, DeferredWork* deferred,
+                            std::string request_id) {
+    const config::Config& config = *snapshot->config;
+    if (!snapshot->flow_sealer || config.public_url.empty()) {
+        HtmlPage(response, 404, "Not available", "Browser sign-in is not configured on this gateway.");
+        return HandleStatus::kDone;
+    }
+    auto params = ParseQuery(query);
+    const std::string* state = params ? Param(*params, "state") : nullptr;
+    if (state == nullptr || state->size() < 16 || state->size() > 128) {
+        FailCallback(runtime, response, request_id, "bad_state", 400, "Sign-in failed",
+                     "This sign-in response is not valid. Return to the application and try again.");
+        return HandleStatus::kDone;
+    }
+    // The flow cookie is single-use: cleared whatever happens next.
+    const std::string cookie_name = oidc::FlowCookieName(config.session->cookie_name, *state);
+    response.insert(bhttp::field::set_cookie, session::ClearCookieHeader(cookie_name, snapshot->flow_cookie));
+
+    auto cookies = RequestCookies(request);
+    auto sealed = session::ReadCookie(cookies, cookie_name);
+    auto plaintext = sealed ? snapshot->flow_sealer->Unseal(*sealed, cookie_name) : std::nullopt;
+    auto flow = plaintext ? oidc::DecodeFlow(*plaintext) : std::nullopt;
+    // RFC 6749 §10.12: the state must be the one this browser's flow sent.
+    if (!flow || flow->state.size() != state->size() ||
+        CRYPTO_memcmp(flow->state.data(), state->data(), state->size()) != 0) {
+        FailCallback(runtime, response, request_id, "unknown_flow", 400, "Sign-in expired",
+                     "This sign-in was not started in this browser, or it was already used. Return to the "
+                     "application and try again.");
+        return HandleStatus::kDone;
+    }
+    const std::int64_t now = runtime.clock().Now();
+    if (now - flow->started_at > kFlowLifetimeSeconds) {
+        FailCallback(runtime, response, request_id, "flow_expired", 400, "Sign-in expired",
+                     "This sign-in took too long. Return to the application and try again.");
+        return HandleStatus::kDone;
+    }
+    if (const std::string* error = Param(*params, "error")) {
+        Log(LogLevel::kInfo, "provider_error",
+            {{"request_id", request_id}, {"error", std::string_view(*error).substr(0, 64)}});
+        FailCallback(runtime, response, request_id, "provider_error", 403, "Sign-in not completed",
+                     "The identity provider did not complete the sign-in.");
+        return HandleStatus::kDone;
+    }
+    auto discovery = runtime.keys().GetDiscovery();
+    if (discovery == nullptr || discovery->token_endpoint.empty()) {
+        HtmlPage(response, 503, "Sign-in unavailable", "The identity provider cannot be reached right now.");
+        return HandleStatus::kDone;
+    }
+    // RFC 9207 §2.4: the authorization response's iss, when the provider sends it (required
+    // when it advertises that it does), must be our issuer.
+    const std::string* iss = Param(*params, "iss");
+    if ((iss != nullptr && *iss != config.provider.issuer) ||
+        (iss == nullptr && discovery->authorization_response_iss_parameter_supported)) {
+        FailCallback(runtime, response, request_id, "wrong_iss", 400, "Sign-in failed",
+                     "This sign-in response did not come from the configured identity provider.");
+        return HandleStatus::kDone;
+    }
+    const std::string* code = Param(*params, "code");
+    if (code == nullptr || code->empty() || code->size() > 4096) {
+        FailCallback(runtime, response, request_id, "no_code", 400, "Sign-in failed",
+                     "This sign-in response is not valid.");
+        return HandleStatus::kDone;
+    }
+    if (deferred == nullptr) {
+        HtmlPage(response, 500, "Error", "The sign-in could not be completed.");
+        return HandleStatus::kDone;
+    }
+    auto input = std::make_shared<CallbackInput>();
+    input->snapshot = std::move(snapshot);
+    input->discovery = std::move(discovery);
+    input->flow = std::move(*flow);
+    input->code = *code;
+    input->flow_cookie_name = cookie_name;
+    auto range = request.equal_range(bhttp::field::cookie);
+    if (range.first != range.second) input->cookie_header = std::string(range.first->value());
+    input->cookies = session::ParseCookieHeader(input->cookie_header);
+    input->request_id = std::move(request_id);
+    *deferred = [&runtime, input](Response& deferred_response) { FinishCallback(runtime, *input, deferred_response); };
+    return HandleStatus::kDeferred;
+}
+
+void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& request, std::string_view query,
+                  Response& response) {
+    const config::Config& config = *snapshot.config;
+    auto cookies = RequestCookies(request);
+    if (config.session) {
+        for (const auto& header : session::ClearCookieFamily(config.session->cookie_name, snapshot.session_cookie, cookies)) {
+            response.insert(bhttp::field::set_cookie, header);
+        }
+        const std::string flow_prefix = config.session->cookie_name + "_flow_";
+        for (const auto& [name, value] : cookies) {
+            if (name.rfind(flow_prefix, 0) == 0) {
+                response.insert(bhttp::field::set_cookie, session::ClearCookieHeader(name, snapshot.flow_cookie));
+            }
+        }
+    }
+    if (auto session = ReadSession(snapshot, request, runtime.clock().Now())) {
+        Audit("logout", {{"subject", session->identity.subject}});
+    }
+    // The session ends whatever rd says; an unacceptable rd is simply not followed.
+    std::optional<std::string> rd;
+    if (auto params = ParseQuery(query)) {
+        if (const std::string* given = Param(*params, "rd")) rd = policy::AcceptRedirect(*given, snapshot.redirect);
+    }
+    auto discovery = runtime.keys().GetDiscovery();
+    if (discovery != nullptr && !discovery->end_session_endpoint.empty()) {
+        // OpenID Connect RP-Initiated Logout 1.0 §2: end the provider's session too.
+        std::string url = discovery->end_session_endpoint;
+        url += url.find('?') == std::string::npos ? '?' : '&';
+        url += "client_id=" + oidc::FormEncode(config.provider.client_id);
+        if (rd) url += "&post_logout_redirect_uri=" + oidc::FormEncode(*rd);
+        return Redirect(response, url);
+    }
+    if (!rd && !config.redirect.default_url.empty()) rd = config.redirect.default_url;
+    if (rd) return Redirect(response, *rd);
+    HtmlPage(response, 200, "Signed out", "You are signed out. You can close this window.");
+}
+
+void HandleWhoami(Runtime& runtime, const Snapshot& snapshot, const Request& request, Response& response) {
+    response.set(bhttp::field::content_type, "application/json");
+    auto session = ReadSession(snapshot, request, runtime.clock().Now());
+    if (!session) {
+        response.result(bhttp::status::unauthorized);
+        response.body() = "{\"error\":\"no_session\"}\n";
+        return;
+    }
+    const core::Identity& id = session->identity;
+    nlohmann::json out = {{"sub", id.subject}, {"level", snapshot.config->policy.LevelName(id.level)},
+                          {"expires_at", session->expires_at}};
+    if (!id.email.empty()) out["email"] = id.email;
+    if (!id.preferred_username.empty()) out["preferred_username"] = id.preferred_username;
+    if (!id.groups.empty()) out["groups"] = id.groups;
+    if (!id.acr.empty()) out["acr"] = id.acr;
+    if (!id.amr.empty()) out["amr"] = id.amr;
+    if (id.auth_time) out["auth_time"] = *id.auth_time;
+    response.result(bhttp::status::ok);
+    response.body() = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace stepgate::adapters
