@@ -141,6 +141,13 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     response.keep_alive(request.keep_alive());
     response.set(bhttp::field::server, "stepgate");
     response.set(bhttp::field::cache_control, "no-store");
+    // RFC 9112 §3.2: a request with more than one Host is refused, whatever the endpoint.
+    auto hosts = request.equal_range(bhttp::field::host);
+    if (hosts.first != hosts.second && std::next(hosts.first) != hosts.second) {
+        runtime.metrics().bad_requests.fetch_add(1, std::memory_order_relaxed);
+        PlainText(response, bhttp::status::bad_request, "repeated Host header");
+        return HandleStatus::kDone;
+    }
     std::shared_ptr<const Snapshot> snapshot = runtime.GetSnapshot();
     const config::Config* config = snapshot->config.get();
     const Route route = FindRoute(request.target(), config->public_path);

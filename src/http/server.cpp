@@ -48,7 +48,7 @@ class Session : public std::enable_shared_from_this<Session> {
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
             return Close();
         }
-        if (ec == bhttp::error::header_limit) return Refuse(bhttp::status::request_header_fields_too_large,
+        if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) return Refuse(bhttp::status::request_header_fields_too_large,
                                                             "request header fields too large");
         if (ec == bhttp::error::body_limit) return Refuse(bhttp::status::payload_too_large, "payload too large");
         if (ec) return Refuse(bhttp::status::bad_request, "malformed request");
@@ -129,7 +129,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     beast::tcp_stream stream_;
-    beast::flat_buffer buffer_{8192};
+    beast::flat_buffer buffer_;  // bounded by the parser's header and body limits
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     adapters::Request request_;
     adapters::Response response_;
