@@ -1,9 +1,9 @@
 #include "adapters/browser.h"
 
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/status.hpp>
 #include <openssl/crypto.h>
 
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -77,13 +77,13 @@ void Audit(std::string_view event, std::initializer_list<observability::LogField
 
 }  // namespace
 
-void HtmlPage(Response& response, unsigned status, std::string_view title, std::string_view message) {
+void HtmlPage(Response& response, unsigned status, std::string_view title,
+              std::string_view message) {
     response.result(static_cast<bhttp::status>(status));
     response.set(bhttp::field::content_type, "text/html; charset=utf-8");
     response.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
     response.set("X-Content-Type-Options", "nosniff");
-    std::string body =
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>";
+    std::string body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>";
     body.append(title);
     body.append(
         "</title><style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;"
@@ -109,7 +109,8 @@ std::optional<session::SessionData> ReadSession(const Snapshot& snapshot, const 
     return session;
 }
 
-std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot, const session::SessionData& session,
+std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot,
+                                                const session::SessionData& session,
                                                 const Request& request, std::int64_t now) {
     const config::SessionConfig& settings = *snapshot.config->session;
     if (session.expires_at - now > settings.lifetime_seconds / 4) return std::nullopt;
@@ -118,11 +119,13 @@ std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot, const 
     if (expires <= session.expires_at) return std::nullopt;
     session::SessionData refreshed = session;
     refreshed.expires_at = expires;
-    const std::string sealed = snapshot.session_sealer->Seal(session::EncodeSession(refreshed), settings.cookie_name);
+    const std::string sealed =
+        snapshot.session_sealer->Seal(session::EncodeSession(refreshed), settings.cookie_name);
     if (sealed.empty() || sealed.size() > session::kChunkBytes) return std::nullopt;
     auto cookies = RequestCookies(request);
     for (const auto& [name, value] : cookies) {
-        if (name != settings.cookie_name && session::HasCookieFamily({{name, value}}, settings.cookie_name)) {
+        if (name != settings.cookie_name &&
+            session::HasCookieFamily({{name, value}}, settings.cookie_name)) {
             return std::nullopt;  // the session is chunked: one Set-Cookie cannot replace it
         }
     }
@@ -131,37 +134,44 @@ std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot, const 
     return session::SetCookieHeader(settings.cookie_name, sealed, attributes);
 }
 
-void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& request, std::string_view query,
-                 Response& response, std::string_view request_id) {
+void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& request,
+                 std::string_view query, Response& response, std::string_view request_id) {
     const config::Config& config = *snapshot.config;
     auto discovery = runtime.keys().GetDiscovery();
     if (!snapshot.flow_sealer || config.public_url.empty()) {
-        return HtmlPage(response, 404, "Not available", "Browser sign-in is not configured on this gateway.");
+        return HtmlPage(response, 404, "Not available",
+                        "Browser sign-in is not configured on this gateway.");
     }
     if (discovery == nullptr || discovery->authorization_endpoint.empty()) {
-        return HtmlPage(response, 503, "Sign-in unavailable",
-                        "The identity provider cannot be reached right now. Please try again shortly.");
+        return HtmlPage(
+            response, 503, "Sign-in unavailable",
+            "The identity provider cannot be reached right now. Please try again shortly.");
     }
     auto params = ParseQuery(query);
     if (!params) return HtmlPage(response, 400, "Bad request", "The sign-in link is malformed.");
 
     // Where to go afterwards: an acceptable rd, else redirect.default, else 400.
     std::optional<std::string> rd;
-    if (const std::string* given = Param(*params, "rd")) rd = policy::AcceptRedirect(*given, snapshot.redirect);
+    if (const std::string* given = Param(*params, "rd"))
+        rd = policy::AcceptRedirect(*given, snapshot.redirect);
     if (!rd && !config.redirect.default_url.empty()) rd = config.redirect.default_url;
-    if (!rd) return HtmlPage(response, 400, "Bad request", "The sign-in link does not name an allowed destination.");
+    if (!rd)
+        return HtmlPage(response, 400, "Bad request",
+                        "The sign-in link does not name an allowed destination.");
 
     // What the target needs: the pins in this query, else the rules for rd.
     auto pins = policy::ParsePins(query, config.policy, {"rd"});
     if (!pins) {
-        Log(LogLevel::kError, "bad_pins", {{"request_id", request_id}, {"error", policy::Describe(pins.error())}});
+        Log(LogLevel::kError, "bad_pins",
+            {{"request_id", request_id}, {"error", policy::Describe(pins.error())}});
         return HtmlPage(response, 500, "Misconfigured", "This sign-in link is misconfigured.");
     }
     core::Requirement requirement = config.policy.default_requirement;
     if (*pins) {
         requirement = (*pins)->requirement;
     } else if (auto target = policy::ParseAbsoluteUrl(*rd, config.policy.case_insensitive_paths)) {
-        if (const policy::Rule* rule = config.policy.Match(target->host, target->path.match_path, "GET")) {
+        if (const policy::Rule* rule =
+                config.policy.Match(target->host, target->path.match_path, "GET")) {
             requirement = rule->require;
         }
     } else {
@@ -176,9 +186,11 @@ void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& requ
         const core::Decision decision =
             core::Decide(config.policy.levels, requirement, &current->identity, now);
         if (decision.outcome == core::Outcome::kAllow) return Redirect(response, *rd);
-        if (decision.outcome == core::Outcome::kForbidden || decision.outcome == core::Outcome::kInsufficientScope) {
-            return HtmlPage(response, 403, "Access denied",
-                            "You are signed in, but your account does not have access to this page.");
+        if (decision.outcome == core::Outcome::kForbidden ||
+            decision.outcome == core::Outcome::kInsufficientScope) {
+            return HtmlPage(
+                response, 403, "Access denied",
+                "You are signed in, but your account does not have access to this page.");
         }
     }
 
@@ -216,7 +228,8 @@ void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& requ
 
     const std::string cookie_name = oidc::FlowCookieName(config.session->cookie_name, flow.state);
     const std::string sealed = snapshot.flow_sealer->Seal(oidc::EncodeFlow(flow), cookie_name);
-    if (sealed.empty()) return HtmlPage(response, 500, "Error", "The sign-in could not be started.");
+    if (sealed.empty())
+        return HtmlPage(response, 500, "Error", "The sign-in could not be started.");
 
     // Bound the flows a browser can hold: past the limit, the old ones are cleared.
     auto cookies = RequestCookies(request);
@@ -226,15 +239,19 @@ void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& requ
         if (name.rfind(flow_prefix, 0) == 0) flows.push_back(name);
     }
     if (flows.size() >= kMaxFlowCookies) {
-        for (auto name : flows) response.insert(bhttp::field::set_cookie, session::ClearCookieHeader(name, snapshot.flow_cookie));
+        for (auto name : flows)
+            response.insert(bhttp::field::set_cookie,
+                            session::ClearCookieHeader(name, snapshot.flow_cookie));
     }
     session::CookieAttributes flow_attributes = snapshot.flow_cookie;
     flow_attributes.max_age = kFlowLifetimeSeconds;
-    response.insert(bhttp::field::set_cookie, session::SetCookieHeader(cookie_name, sealed, flow_attributes));
-    Audit("step_up_started", {{"request_id", request_id},
-                              {"subject", current ? std::string_view(current->identity.subject) : std::string_view()},
-                              {"required_level", config.policy.LevelName(requirement.level)},
-                              {"max_age", requirement.max_age ? *requirement.max_age : std::int64_t{-1}}});
+    response.insert(bhttp::field::set_cookie,
+                    session::SetCookieHeader(cookie_name, sealed, flow_attributes));
+    Audit("step_up_started",
+          {{"request_id", request_id},
+           {"subject", current ? std::string_view(current->identity.subject) : std::string_view()},
+           {"required_level", config.policy.LevelName(requirement.level)},
+           {"max_age", requirement.max_age ? *requirement.max_age : std::int64_t{-1}}});
     runtime.metrics().stepups_started.fetch_add(1, std::memory_order_relaxed);
     Redirect(response, oidc::AuthorizationUrl(authorization));
 }
@@ -252,8 +269,9 @@ struct CallbackInput {
     std::string request_id;
 };
 
-void FailCallback(Runtime& runtime, Response& response, std::string_view request_id, std::string_view reason,
-                  unsigned status, std::string_view title, std::string_view message) {
+void FailCallback(Runtime& runtime, Response& response, std::string_view request_id,
+                  std::string_view reason, unsigned status, std::string_view title,
+                  std::string_view message) {
     runtime.metrics().stepups_failed.fetch_add(1, std::memory_order_relaxed);
     Audit("step_up_failed", {{"request_id", request_id}, {"reason", reason}});
     HtmlPage(response, status, title, message);
@@ -265,16 +283,19 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     token_request.token_endpoint = in.discovery->token_endpoint;
     token_request.client_id = config.provider.client_id;
     token_request.client_secret = &config.provider.client_secret;
-    token_request.auth_method = config.provider.client_secret_post ? oidc::ClientAuthMethod::kClientSecretPost
-                                                                   : oidc::ClientAuthMethod::kClientSecretBasic;
+    token_request.auth_method = config.provider.client_secret_post
+                                    ? oidc::ClientAuthMethod::kClientSecretPost
+                                    : oidc::ClientAuthMethod::kClientSecretBasic;
     token_request.code = in.code;
     token_request.redirect_uri = config.public_url + "/callback";
     token_request.code_verifier = in.flow.code_verifier;
     auto tokens = oidc::ExchangeCode(token_request);
     if (!tokens) {
-        Log(LogLevel::kWarn, "token_exchange_failed", {{"request_id", in.request_id}, {"error", tokens.error()}});
-        return FailCallback(runtime, response, in.request_id, "token_exchange", 502, "Sign-in failed",
-                            "The identity provider did not complete the sign-in. Please try again.");
+        Log(LogLevel::kWarn, "token_exchange_failed",
+            {{"request_id", in.request_id}, {"error", tokens.error()}});
+        return FailCallback(
+            runtime, response, in.request_id, "token_exchange", 502, "Sign-in failed",
+            "The identity provider did not complete the sign-in. Please try again.");
     }
 
     // OIDC Core §3.1.3.7: the ID token, checked in full (signature, iss, aud, azp, exp, iat,
@@ -283,8 +304,9 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     options.expected_nonce = in.flow.nonce;
     const std::int64_t now = runtime.clock().Now();
     auto keys = runtime.keys().Keys();
-    auto verified = keys ? jose::VerifyJwt(tokens->id_token, *keys, options, now)
-                         : Result<core::Identity, jose::JwtError>(MakeError(jose::JwtError::kUnknownKey));
+    auto verified =
+        keys ? jose::VerifyJwt(tokens->id_token, *keys, options, now)
+             : Result<core::Identity, jose::JwtError>(MakeError(jose::JwtError::kUnknownKey));
     if (!verified && verified.error() == jose::JwtError::kUnknownKey) {
         runtime.keys().RefreshKeysAndWait();
         keys = runtime.keys().Keys();
@@ -307,14 +329,16 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     }
 
     // What the provider actually did: asking for MFA proves nothing.
-    auto checked = oidc::CheckAuthentication(in.flow, identity, now, config.provider.leeway_seconds);
+    auto checked =
+        oidc::CheckAuthentication(in.flow, identity, now, config.provider.leeway_seconds);
     if (!checked) {
-        Audit("step_up_refused", {{"request_id", in.request_id},
-                                  {"subject", identity.subject},
-                                  {"required_level", config.policy.LevelName(in.flow.level)},
-                                  {"presented_acr", identity.acr},
-                                  {"presented_level", config.policy.LevelName(identity.level)},
-                                  {"auth_time", identity.auth_time ? *identity.auth_time : std::int64_t{-1}}});
+        Audit("step_up_refused",
+              {{"request_id", in.request_id},
+               {"subject", identity.subject},
+               {"required_level", config.policy.LevelName(in.flow.level)},
+               {"presented_acr", identity.acr},
+               {"presented_level", config.policy.LevelName(identity.level)},
+               {"auth_time", identity.auth_time ? *identity.auth_time : std::int64_t{-1}}});
         return FailCallback(runtime, response, in.request_id, "insufficient_authentication", 403,
                             "Stronger sign-in required", oidc::Describe(checked.error()));
     }
@@ -326,16 +350,18 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     session.issued_at = now;
     session.expires_at = now + config.session->lifetime_seconds;
     session.identity = std::move(identity);
-    const std::string sealed =
-        in.snapshot->session_sealer->Seal(session::EncodeSession(session), config.session->cookie_name);
+    const std::string sealed = in.snapshot->session_sealer->Seal(session::EncodeSession(session),
+                                                                 config.session->cookie_name);
     session::CookieAttributes attributes = in.snapshot->session_cookie;
     attributes.max_age = config.session->lifetime_seconds;
-    auto headers = session::WriteCookieFamily(config.session->cookie_name, sealed, attributes, in.cookies);
+    auto headers =
+        session::WriteCookieFamily(config.session->cookie_name, sealed, attributes, in.cookies);
     if (sealed.empty() || headers.empty()) {
-        return FailCallback(runtime, response, in.request_id, "session_too_large", 500, "Sign-in failed",
-                            "The session is too large to be stored in cookies.");
+        return FailCallback(runtime, response, in.request_id, "session_too_large", 500,
+                            "Sign-in failed", "The session is too large to be stored in cookies.");
     }
-    response.insert(bhttp::field::set_cookie, session::ClearCookieHeader(in.flow_cookie_name, in.snapshot->flow_cookie));
+    response.insert(bhttp::field::set_cookie,
+                    session::ClearCookieHeader(in.flow_cookie_name, in.snapshot->flow_cookie));
     for (const auto& header : headers) response.insert(bhttp::field::set_cookie, header);
     runtime.metrics().stepups_completed.fetch_add(1, std::memory_order_relaxed);
     runtime.metrics().sessions_issued.fetch_add(1, std::memory_order_relaxed);
@@ -345,30 +371,34 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
            {"previous_subject", in.flow.subject_hint},
            {"level", config.policy.LevelName(session.identity.level)},
            {"acr", session.identity.acr},
-           {"auth_time", session.identity.auth_time ? *session.identity.auth_time : std::int64_t{-1}}});
+           {"auth_time",
+            session.identity.auth_time ? *session.identity.auth_time : std::int64_t{-1}}});
     Redirect(response, in.flow.rd);
 }
 
 }  // namespace
 
-HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> snapshot, const Request& request,
-                            std::string_view query, Response& response, DeferredWork* deferred,
-                            std::string request_id) {
+HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> snapshot,
+                            const Request& request, std::string_view query, Response& response,
+                            DeferredWork* deferred, std::string request_id) {
     const config::Config& config = *snapshot->config;
     if (!snapshot->flow_sealer || config.public_url.empty()) {
-        HtmlPage(response, 404, "Not available", "Browser sign-in is not configured on this gateway.");
+        HtmlPage(response, 404, "Not available",
+                 "Browser sign-in is not configured on this gateway.");
         return HandleStatus::kDone;
     }
     auto params = ParseQuery(query);
     const std::string* state = params ? Param(*params, "state") : nullptr;
     if (state == nullptr || state->size() < 16 || state->size() > 128) {
-        FailCallback(runtime, response, request_id, "bad_state", 400, "Sign-in failed",
-                     "This sign-in response is not valid. Return to the application and try again.");
+        FailCallback(
+            runtime, response, request_id, "bad_state", 400, "Sign-in failed",
+            "This sign-in response is not valid. Return to the application and try again.");
         return HandleStatus::kDone;
     }
     // The flow cookie is single-use: cleared whatever happens next.
     const std::string cookie_name = oidc::FlowCookieName(config.session->cookie_name, *state);
-    response.insert(bhttp::field::set_cookie, session::ClearCookieHeader(cookie_name, snapshot->flow_cookie));
+    response.insert(bhttp::field::set_cookie,
+                    session::ClearCookieHeader(cookie_name, snapshot->flow_cookie));
 
     auto cookies = RequestCookies(request);
     auto sealed = session::ReadCookie(cookies, cookie_name);
@@ -377,9 +407,10 @@ HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> sn
     // RFC 6749 §10.12: the state must be the one this browser's flow sent.
     if (!flow || flow->state.size() != state->size() ||
         CRYPTO_memcmp(flow->state.data(), state->data(), state->size()) != 0) {
-        FailCallback(runtime, response, request_id, "unknown_flow", 400, "Sign-in expired",
-                     "This sign-in was not started in this browser, or it was already used. Return to the "
-                     "application and try again.");
+        FailCallback(
+            runtime, response, request_id, "unknown_flow", 400, "Sign-in expired",
+            "This sign-in was not started in this browser, or it was already used. Return to the "
+            "application and try again.");
         return HandleStatus::kDone;
     }
     const std::int64_t now = runtime.clock().Now();
@@ -397,7 +428,8 @@ HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> sn
     }
     auto discovery = runtime.keys().GetDiscovery();
     if (discovery == nullptr || discovery->token_endpoint.empty()) {
-        HtmlPage(response, 503, "Sign-in unavailable", "The identity provider cannot be reached right now.");
+        HtmlPage(response, 503, "Sign-in unavailable",
+                 "The identity provider cannot be reached right now.");
         return HandleStatus::kDone;
     }
     // RFC 9207 §2.4: the authorization response's iss, when the provider sends it (required
@@ -429,22 +461,26 @@ HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> sn
     if (range.first != range.second) input->cookie_header = std::string(range.first->value());
     input->cookies = session::ParseCookieHeader(input->cookie_header);
     input->request_id = std::move(request_id);
-    *deferred = [&runtime, input](Response& deferred_response) { FinishCallback(runtime, *input, deferred_response); };
+    *deferred = [&runtime, input](Response& deferred_response) {
+        FinishCallback(runtime, *input, deferred_response);
+    };
     return HandleStatus::kDeferred;
 }
 
-void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& request, std::string_view query,
-                  Response& response) {
+void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& request,
+                  std::string_view query, Response& response) {
     const config::Config& config = *snapshot.config;
     auto cookies = RequestCookies(request);
     if (config.session) {
-        for (const auto& header : session::ClearCookieFamily(config.session->cookie_name, snapshot.session_cookie, cookies)) {
+        for (const auto& header : session::ClearCookieFamily(config.session->cookie_name,
+                                                             snapshot.session_cookie, cookies)) {
             response.insert(bhttp::field::set_cookie, header);
         }
         const std::string flow_prefix = config.session->cookie_name + "_flow_";
         for (const auto& [name, value] : cookies) {
             if (name.rfind(flow_prefix, 0) == 0) {
-                response.insert(bhttp::field::set_cookie, session::ClearCookieHeader(name, snapshot.flow_cookie));
+                response.insert(bhttp::field::set_cookie,
+                                session::ClearCookieHeader(name, snapshot.flow_cookie));
             }
         }
     }
@@ -454,7 +490,8 @@ void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& req
     // The session ends whatever rd says; an unacceptable rd is simply not followed.
     std::optional<std::string> rd;
     if (auto params = ParseQuery(query)) {
-        if (const std::string* given = Param(*params, "rd")) rd = policy::AcceptRedirect(*given, snapshot.redirect);
+        if (const std::string* given = Param(*params, "rd"))
+            rd = policy::AcceptRedirect(*given, snapshot.redirect);
     }
     auto discovery = runtime.keys().GetDiscovery();
     if (discovery != nullptr && !discovery->end_session_endpoint.empty()) {
@@ -470,7 +507,8 @@ void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& req
     HtmlPage(response, 200, "Signed out", "You are signed out. You can close this window.");
 }
 
-void HandleWhoami(Runtime& runtime, const Snapshot& snapshot, const Request& request, Response& response) {
+void HandleWhoami(Runtime& runtime, const Snapshot& snapshot, const Request& request,
+                  Response& response) {
     response.set(bhttp::field::content_type, "application/json");
     auto session = ReadSession(snapshot, request, runtime.clock().Now());
     if (!session) {
@@ -479,7 +517,8 @@ void HandleWhoami(Runtime& runtime, const Snapshot& snapshot, const Request& req
         return;
     }
     const core::Identity& id = session->identity;
-    nlohmann::json out = {{"sub", id.subject}, {"level", snapshot.config->policy.LevelName(id.level)},
+    nlohmann::json out = {{"sub", id.subject},
+                          {"level", snapshot.config->policy.LevelName(id.level)},
                           {"expires_at", session->expires_at}};
     if (!id.email.empty()) out["email"] = id.email;
     if (!id.preferred_username.empty()) out["preferred_username"] = id.preferred_username;

@@ -19,19 +19,22 @@ std::optional<session::SessionData> ReadSession(const Snapshot& snapshot, const 
 // Set-Cookie for a session that nears its expiry, slid forward (never past its absolute
 // lifetime); nullopt when no refresh is due or it would not fit one cookie (ingress-nginx
 // passes on only the first Set-Cookie of an auth answer).
-std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot, const session::SessionData& session,
+std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot,
+                                                const session::SessionData& session,
                                                 const Request& request, std::int64_t now);
 
-void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& request, std::string_view query,
-                 Response& response, std::string_view request_id);
-HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> snapshot, const Request& request,
-                            std::string_view query, Response& response, DeferredWork* deferred,
-                            std::string request_id);
-void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& request, std::string_view query,
+void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& request,
+                 std::string_view query, Response& response, std::string_view request_id);
+HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> snapshot,
+                            const Request& request, std::string_view query, Response& response,
+                            DeferredWork* deferred, std::string request_id);
+void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& request,
+                  std::string_view query, Response& response);
+void HandleWhoami(Runtime& runtime, const Snapshot& snapshot, const Request& request,
                   Response& response);
-void HandleWhoami(Runtime& runtime, const Snapshot& snapshot, const Request& request, Response& response);
 
 // A small page with fixed text: no external assets, nothing reflected.
-void HtmlPage(Response& response, unsigned status, std::string_view title, std::string_view message);
+void HtmlPage(Response& response, unsigned status, std::string_view title,
+              std::string_view message);
 
 }  // namespace stepgate::adapters

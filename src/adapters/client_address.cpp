@@ -49,8 +49,10 @@ std::string ClientAddress(const Request& request, std::string_view peer,
     std::string_view candidate;
     while (!forwarded.empty()) {
         const auto comma = forwarded.rfind(',');
-        std::string_view hop = Trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
-        forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
+        std::string_view hop =
+            Trim(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+        forwarded =
+            comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
         std::array<unsigned char, 16> bytes{};
         bool v6 = false;
         if (!Parse(hop, bytes, v6)) break;  // garbage: stop believing the chain

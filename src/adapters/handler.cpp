@@ -1,12 +1,14 @@
 #include "adapters/handler.h"
 
+#include <openssl/rand.h>
+
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
-#include <openssl/rand.h>
 
 #include "adapters/browser.h"
 #include "adapters/client_address.h"
 #include "adapters/render.h"
+#include "adapters/token_cache.h"
 #include "core/decide.h"
 #include "jose/jwt.h"
 #include "oidc/provider.h"
@@ -57,8 +59,17 @@ std::string_view LocalPath(std::string_view path, const std::string& public_path
 }
 
 struct Route {
-    enum class Kind { kDecision, kHealth, kReady, kMetrics, kStart, kCallback, kLogout, kWhoami, kNotFound } kind =
-        Kind::kNotFound;
+    enum class Kind {
+        kDecision,
+        kHealth,
+        kReady,
+        kMetrics,
+        kStart,
+        kCallback,
+        kLogout,
+        kWhoami,
+        kNotFound
+    } kind = Kind::kNotFound;
     Endpoint endpoint = Endpoint::kAuth;
     std::string_view inner_target;
 };
@@ -66,7 +77,8 @@ struct Route {
 Route FindRoute(std::string_view target, const std::string& public_path) {
     const auto question = target.find('?');
     std::string_view path = LocalPath(target.substr(0, question), public_path);
-    std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question);
+    std::string_view query =
+        question == std::string_view::npos ? std::string_view() : target.substr(question);
     Route route;
     if (path == "/auth") {
         route = {Route::Kind::kDecision, Endpoint::kAuth, query};
@@ -94,11 +106,14 @@ Route FindRoute(std::string_view target, const std::string& public_path) {
         constexpr std::string_view kPinned = "/ext-authz-pinned/";
         constexpr std::string_view kExtAuthz = "/ext-authz";
         if (local_target.rfind(kPinned, 0) == 0) {
-            route = {Route::Kind::kDecision, Endpoint::kExtAuthzPinned, local_target.substr(kPinned.size())};
+            route = {Route::Kind::kDecision, Endpoint::kExtAuthzPinned,
+                     local_target.substr(kPinned.size())};
         } else if (local_target.rfind(kExtAuthz, 0) == 0 &&
-                   (local_target.size() == kExtAuthz.size() || local_target[kExtAuthz.size()] == '/' ||
+                   (local_target.size() == kExtAuthz.size() ||
+                    local_target[kExtAuthz.size()] == '/' ||
                     local_target[kExtAuthz.size()] == '?')) {
-            route = {Route::Kind::kDecision, Endpoint::kExtAuthz, local_target.substr(kExtAuthz.size())};
+            route = {Route::Kind::kDecision, Endpoint::kExtAuthz,
+                     local_target.substr(kExtAuthz.size())};
         }
     }
     return route;
@@ -106,7 +121,8 @@ Route FindRoute(std::string_view target, const std::string& public_path) {
 
 }  // namespace
 
-Result<std::shared_ptr<const Snapshot>> Snapshot::Build(std::shared_ptr<const config::Config> config) {
+Result<std::shared_ptr<const Snapshot>> Snapshot::Build(
+    std::shared_ptr<const config::Config> config) {
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->config = std::move(config);
     const config::Config& c = *snapshot->config;
@@ -121,7 +137,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Build(std::shared_ptr<const co
         snapshot->session_cookie.secure = c.session->secure;
         snapshot->session_cookie.path = "/";
         snapshot->flow_cookie.secure = c.session->secure;
-        snapshot->flow_cookie.path = (c.public_path.empty() ? std::string() : c.public_path) + "/callback";
+        snapshot->flow_cookie.path =
+            (c.public_path.empty() ? std::string() : c.public_path) + "/callback";
     }
     if (!c.public_url.empty()) {
         auto url = policy::ParseAbsoluteUrl(c.public_url, false);
@@ -136,7 +153,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Build(std::shared_ptr<const co
 }
 
 HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& response,
-                           const ConnectionInfo& connection, bool may_refresh_keys, DeferredWork* deferred) {
+                           const ConnectionInfo& connection, bool may_refresh_keys,
+                           DeferredWork* deferred) {
     response.version(request.version());
     response.keep_alive(request.keep_alive());
     response.set(bhttp::field::server, "stepgate");
@@ -178,8 +196,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             return HandleStatus::kDone;
         }
         case Route::Kind::kCallback:
-            return HandleCallback(runtime, std::move(snapshot), request, browser_query, response, deferred,
-                                  RequestId(request));
+            return HandleCallback(runtime, std::move(snapshot), request, browser_query, response,
+                                  deferred, RequestId(request));
         case Route::Kind::kLogout:
             if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::post) {
                 PlainText(response, bhttp::status::method_not_allowed, "method not allowed");
@@ -204,14 +222,18 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             runtime.metrics().misconfigured.fetch_add(1, std::memory_order_relaxed);
             Log(LogLevel::kError, "bad_pins",
                 {{"request_id", request_id}, {"error", failure.Describe()}});
-            PlainText(response, bhttp::status::internal_server_error, "stepgate: misconfigured auth URL");
+            PlainText(response, bhttp::status::internal_server_error,
+                      "stepgate: misconfigured auth URL");
         } else {
             runtime.metrics().bad_requests.fetch_add(1, std::memory_order_relaxed);
             std::int64_t suppressed = 0;
             if (runtime.rejection_log().Allow(runtime.clock().Now(), suppressed)) {
-                const std::string client = ClientAddress(request, connection.peer_address, config->trusted_proxies);
+                const std::string client =
+                    ClientAddress(request, connection.peer_address, config->trusted_proxies);
                 Log(LogLevel::kInfo, "bad_request",
-                    {{"request_id", request_id}, {"error", failure.Describe()}, {"client", client},
+                    {{"request_id", request_id},
+                     {"error", failure.Describe()},
+                     {"client", client},
                      {"suppressed_since_last", suppressed}});
             }
             PlainText(response, bhttp::status::bad_request, failure.Describe());
@@ -244,20 +266,28 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             auto keys = runtime.keys().Keys();
             if (keys == nullptr) {
                 runtime.metrics().not_ready.fetch_add(1, std::memory_order_relaxed);
-                PlainText(response, bhttp::status::service_unavailable, "stepgate: provider keys not loaded yet");
+                PlainText(response, bhttp::status::service_unavailable,
+                          "stepgate: provider keys not loaded yet");
                 return HandleStatus::kDone;
             }
-            auto verified = jose::VerifyJwt(facts->bearer_token, *keys, config->bearer_options,
-                                            runtime.clock().Now());
-            if (verified) {
-                identity = std::move(*verified);
-                identity.level = core::LevelOf(policy.levels, identity);
-                presented = &identity;
-            } else {
-                if (verified.error() == jose::JwtError::kUnknownKey && may_refresh_keys) {
+            // One cache per event-loop thread: no locking on the hot path.
+            thread_local TokenCache cache(kTokenCacheEntriesPerLoop);
+            const std::int64_t now = runtime.clock().Now();
+            presented = cache.Find(facts->bearer_token, snapshot.get(), keys.get(), now);
+            if (presented == nullptr) {
+                auto verified =
+                    jose::VerifyJwt(facts->bearer_token, *keys, config->bearer_options, now);
+                if (verified) {
+                    identity = std::move(*verified);
+                    identity.level = core::LevelOf(policy.levels, identity);
+                    cache.Insert(facts->bearer_token, identity, snapshot, keys,
+                                 identity.expires_at + config->bearer_options.leeway_seconds);
+                    presented = &identity;
+                } else if (verified.error() == jose::JwtError::kUnknownKey && may_refresh_keys) {
                     return HandleStatus::kNeedsKeyRefresh;
+                } else {
+                    token_error = verified.error();
                 }
-                token_error = verified.error();
             }
         }
     }
@@ -278,7 +308,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     RenderInput input{*config, *facts, *requirement, decision, presented, token_error};
     Render(input, response);
     if (session && decision.outcome == core::Outcome::kAllow) {
-        if (auto cookie = RefreshSessionCookie(*snapshot, *session, request, runtime.clock().Now())) {
+        if (auto cookie =
+                RefreshSessionCookie(*snapshot, *session, request, runtime.clock().Now())) {
             response.set(bhttp::field::set_cookie, *cookie);
             runtime.metrics().sessions_refreshed.fetch_add(1, std::memory_order_relaxed);
         }
@@ -291,11 +322,13 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             runtime.metrics().denial_logs_suppressed.fetch_add(1, std::memory_order_relaxed);
             return HandleStatus::kDone;
         }
-        const std::string client = ClientAddress(request, connection.peer_address, config->trusted_proxies);
+        const std::string client =
+            ClientAddress(request, connection.peer_address, config->trusted_proxies);
         Log(LogLevel::kInfo, "denied",
             {{"request_id", request_id},
              {"outcome", core::Describe(decision.outcome)},
-             {"reason", token_error ? jose::Describe(*token_error) : core::Describe(decision.reason)},
+             {"reason",
+              token_error ? jose::Describe(*token_error) : core::Describe(decision.reason)},
              {"rule", rule_name},
              {"subject", presented ? std::string_view(presented->subject) : std::string_view()},
              {"host", facts->target.host},

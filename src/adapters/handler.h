@@ -3,22 +3,21 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
-#include <optional>
-#include <memory>
-#include <string>
-
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include "adapters/metrics.h"
 #include "adapters/request_facts.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "observability/log.h"
 #include "policy/redirect.h"
 #include "session/cookies.h"
 #include "session/sealer.h"
-#include "observability/log.h"
 
 namespace stepgate::jose {
 class KeySet;
@@ -27,7 +26,7 @@ namespace stepgate::oidc {
 class Provider;
 struct Discovery;
 struct ProviderStats;
-}
+}  // namespace stepgate::oidc
 
 namespace stepgate::adapters {
 
@@ -35,7 +34,7 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // The provider as the handler sees it; an interface so that tests need no provider thread.
 class KeySource {
-   public:
+ public:
     virtual ~KeySource() = default;
     virtual std::shared_ptr<const jose::KeySet> Keys() const = 0;
     virtual std::shared_ptr<const oidc::Discovery> GetDiscovery() const { return nullptr; }
@@ -53,16 +52,19 @@ struct Snapshot {
     session::CookieAttributes session_cookie;
     session::CookieAttributes flow_cookie;
 
-    static Result<std::shared_ptr<const Snapshot>> Build(std::shared_ptr<const config::Config> config);
+    static Result<std::shared_ptr<const Snapshot>> Build(
+        std::shared_ptr<const config::Config> config);
 };
 
 // What every request shares: the snapshot, the provider, the clock, counters.
 class Runtime {
-   public:
+ public:
     Runtime(std::shared_ptr<const Snapshot> snapshot, const KeySource& keys, const Clock& clock)
         : snapshot_(std::move(snapshot)), keys_(keys), clock_(clock) {}
 
-    std::shared_ptr<const Snapshot> GetSnapshot() const { return snapshot_.load(std::memory_order_acquire); }
+    std::shared_ptr<const Snapshot> GetSnapshot() const {
+        return snapshot_.load(std::memory_order_acquire);
+    }
     void Swap(std::shared_ptr<const Snapshot> snapshot) {
         snapshot_.store(std::move(snapshot), std::memory_order_release);
     }
@@ -73,7 +75,7 @@ class Runtime {
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
     void SetDraining() { draining_.store(true, std::memory_order_relaxed); }
 
-   private:
+ private:
     std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
     const KeySource& keys_;
     const Clock& clock_;

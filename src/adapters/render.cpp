@@ -21,7 +21,8 @@ bool SafeHeaderValue(std::string_view value) {
     return true;
 }
 
-void SetIfSafe(bhttp::response<bhttp::string_body>& response, std::string_view name, std::string_view value) {
+void SetIfSafe(bhttp::response<bhttp::string_body>& response, std::string_view name,
+               std::string_view value) {
     if (SafeHeaderValue(value)) response.set(name, value);
 }
 
@@ -46,7 +47,8 @@ std::string Quoted(std::string_view value) {
     return out;
 }
 
-void SetBody(bhttp::response<bhttp::string_body>& response, bhttp::status status, std::string_view text) {
+void SetBody(bhttp::response<bhttp::string_body>& response, bhttp::status status,
+             std::string_view text) {
     response.result(status);
     response.set(bhttp::field::content_type, "text/plain; charset=utf-8");
     response.body() = std::string(text);
@@ -65,7 +67,8 @@ void IdentityHeaders(const RenderInput& input, bhttp::response<bhttp::string_bod
     }
     SetIfSafe(response, "X-Auth-Request-Acr", id->acr);
     if (!id->amr.empty()) SetIfSafe(response, "X-Auth-Request-Amr", JoinComma(id->amr));
-    if (id->auth_time) SetIfSafe(response, "X-Auth-Request-Auth-Time", std::to_string(*id->auth_time));
+    if (id->auth_time)
+        SetIfSafe(response, "X-Auth-Request-Auth-Time", std::to_string(*id->auth_time));
 }
 
 bool Redirects(Endpoint endpoint) { return endpoint != Endpoint::kAuth; }
@@ -79,7 +82,8 @@ std::string UrlEncode(std::string_view value) {
     for (char c : value) {
         const auto byte = static_cast<unsigned char>(c);
         const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+                                (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+                                c == '~';
         if (unreserved) {
             out.push_back(c);
         } else {
@@ -115,10 +119,12 @@ void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& respo
         // RFC 6750 §3 and RFC 9470 §3: API callers learn what to do from WWW-Authenticate.
         switch (outcome) {
             case Outcome::kInvalidToken: {
-                const std::string_view description =
-                    input.token_error ? jose::Describe(*input.token_error) : "the access token is not valid";
-                response.set(bhttp::field::www_authenticate,
-                             "Bearer error=\"invalid_token\", error_description=" + Quoted(description));
+                const std::string_view description = input.token_error
+                                                         ? jose::Describe(*input.token_error)
+                                                         : "the access token is not valid";
+                response.set(
+                    bhttp::field::www_authenticate,
+                    "Bearer error=\"invalid_token\", error_description=" + Quoted(description));
                 SetBody(response, bhttp::status::unauthorized, "invalid token");
                 return;
             }
@@ -128,12 +134,14 @@ void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& respo
                     "Bearer error=\"insufficient_user_authentication\", error_description=" +
                     Quoted(core::Describe(input.decision.reason));
                 std::string acr_values;
-                for (const auto& acr : core::AcrValuesFor(input.config.policy.levels, input.requirement.level)) {
+                for (const auto& acr :
+                     core::AcrValuesFor(input.config.policy.levels, input.requirement.level)) {
                     if (!acr_values.empty()) acr_values += ' ';
                     acr_values += acr;
                 }
                 if (!acr_values.empty()) challenge += ", acr_values=" + Quoted(acr_values);
-                if (input.requirement.max_age) challenge += ", max_age=" + std::to_string(*input.requirement.max_age);
+                if (input.requirement.max_age)
+                    challenge += ", max_age=" + std::to_string(*input.requirement.max_age);
                 response.set(bhttp::field::www_authenticate, challenge);
                 SetBody(response, bhttp::status::unauthorized, "insufficient user authentication");
                 return;
@@ -146,7 +154,8 @@ void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& respo
                 }
                 response.set(bhttp::field::www_authenticate,
                              "Bearer error=\"insufficient_scope\", error_description=" +
-                                 Quoted(core::Describe(input.decision.reason)) + ", scope=" + Quoted(scopes));
+                                 Quoted(core::Describe(input.decision.reason)) +
+                                 ", scope=" + Quoted(scopes));
                 SetBody(response, bhttp::status::forbidden, "insufficient scope");
                 return;
             }
@@ -166,9 +175,10 @@ void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& respo
                 if (input.facts.wants_json) {
                     response.result(bhttp::status::unauthorized);
                     response.set(bhttp::field::content_type, "application/json");
-                    response.body() = std::string("{\"error\":\"") +
-                                      (outcome == Outcome::kLogin ? "login_required" : "step_up_required") +
-                                      "\",\"start_url\":\"" + start + "\"}\n";
+                    response.body() =
+                        std::string("{\"error\":\"") +
+                        (outcome == Outcome::kLogin ? "login_required" : "step_up_required") +
+                        "\",\"start_url\":\"" + start + "\"}\n";
                     return;
                 }
                 response.result(bhttp::status::found);

@@ -2,10 +2,9 @@
 // redirects; /forward-auth and /ext-authz/ send browsers to /start.
 #pragma once
 
-#include <optional>
-
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <optional>
 
 #include "adapters/request_facts.h"
 #include "config/config.h"

@@ -25,10 +25,10 @@ std::optional<std::string_view> SingleHeader(const Request& request, std::string
 bool IsToken(std::string_view text) {
     if (text.empty() || text.size() > 32) return false;
     for (char c : text) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        c == '-' || c == '_' || c == '.' || c == '!' || c == '#' || c == '$' ||
-                        c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '^' ||
-                        c == '`' || c == '|' || c == '~';
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '!' ||
+                        c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' ||
+                        c == '+' || c == '^' || c == '`' || c == '|' || c == '~';
         if (!ok) return false;
     }
     return true;
@@ -55,12 +55,18 @@ Result<RequestFacts, FactsFailure> Fail(FactsError error) { return MakeError(Fac
 
 std::string_view FactsFailure::Describe() const {
     switch (error) {
-        case FactsError::kMissingHeader: return "a header describing the original request is missing";
-        case FactsError::kDuplicateHeader: return "a header describing the original request is repeated";
-        case FactsError::kBadUrl: return policy::Describe(url_error);
-        case FactsError::kBadMethod: return "the original method is not valid";
-        case FactsError::kBadAuthorization: return "the Authorization header is repeated";
-        case FactsError::kBadPins: return policy::Describe(pin_error);
+        case FactsError::kMissingHeader:
+            return "a header describing the original request is missing";
+        case FactsError::kDuplicateHeader:
+            return "a header describing the original request is repeated";
+        case FactsError::kBadUrl:
+            return policy::Describe(url_error);
+        case FactsError::kBadMethod:
+            return "the original method is not valid";
+        case FactsError::kBadAuthorization:
+            return "the Authorization header is repeated";
+        case FactsError::kBadPins:
+            return policy::Describe(pin_error);
     }
     return "bad request";
 }
@@ -114,7 +120,8 @@ Result<RequestFacts, FactsFailure> ReadFacts(Endpoint endpoint, const Request& r
             if (duplicate) return Fail(FactsError::kDuplicateHeader);
             if (!host || !uri || !method) return Fail(FactsError::kMissingHeader);
             std::string scheme = proto ? std::string(*proto) : "https";
-            for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (char& c : scheme)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (scheme != "http" && scheme != "https") {
                 return MakeError(FactsFailure{FactsError::kBadUrl, policy::UrlError::kNotAbsolute});
             }
@@ -133,9 +140,11 @@ Result<RequestFacts, FactsFailure> ReadFacts(Endpoint endpoint, const Request& r
             if (endpoint == Endpoint::kExtAuthzPinned) {
                 const auto slash = original.find('/');
                 pin_query = original.substr(0, slash);
-                original = slash == std::string_view::npos ? std::string_view("/") : original.substr(slash);
+                original = slash == std::string_view::npos ? std::string_view("/")
+                                                           : original.substr(slash);
                 if (pin_query.empty()) {
-                    return MakeError(FactsFailure{FactsError::kBadPins, {}, policy::PinError::kBadValue});
+                    return MakeError(
+                        FactsFailure{FactsError::kBadPins, {}, policy::PinError::kBadValue});
                 }
             }
             if (original.empty()) original = "/";
@@ -144,7 +153,8 @@ Result<RequestFacts, FactsFailure> ReadFacts(Endpoint endpoint, const Request& r
             if (duplicate) return Fail(FactsError::kDuplicateHeader);
             if (!host) return Fail(FactsError::kMissingHeader);
             std::string scheme = proto ? std::string(*proto) : "https";
-            for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (char& c : scheme)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (scheme != "http" && scheme != "https") {
                 return MakeError(FactsFailure{FactsError::kBadUrl, policy::UrlError::kNotAbsolute});
             }
@@ -176,7 +186,8 @@ Result<RequestFacts, FactsFailure> ReadFacts(Endpoint endpoint, const Request& r
     if (cookie_range.first != cookie_range.second) facts.cookies = cookie_range.first->value();
 
     auto accept = request[bhttp::field::accept];
-    facts.wants_json = ContainsToken(accept, "application/json") && !ContainsToken(accept, "text/html");
+    facts.wants_json =
+        ContainsToken(accept, "application/json") && !ContainsToken(accept, "text/html");
     return facts;
 }
 

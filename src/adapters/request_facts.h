@@ -19,9 +19,9 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 enum class Endpoint { kAuth, kForwardAuth, kExtAuthz, kExtAuthzPinned };
 
 enum class FactsError {
-    kMissingHeader,     // the endpoint's header family is incomplete
-    kDuplicateHeader,   // an original-request header appears twice
-    kBadUrl,            // see url_error
+    kMissingHeader,    // the endpoint's header family is incomplete
+    kDuplicateHeader,  // an original-request header appears twice
+    kBadUrl,           // see url_error
     kBadMethod,
     kBadAuthorization,  // more than one Authorization header
     kBadPins,           // the operator's pins are wrong: 500, never an allow

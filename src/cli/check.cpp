@@ -1,6 +1,7 @@
-#include <iostream>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <iostream>
 
 #include "cli/commands.h"
 #include "config/config.h"

@@ -42,20 +42,23 @@ nlohmann::json IdentityJson(const policy::Policy& policy, const core::Identity& 
 }
 
 // Verifies --token against the provider's current keys (the one part that needs network).
-Result<core::Identity, std::string> IdentityFromToken(const config::Config& config, const std::string& token,
-                                                      std::int64_t now) {
-    auto discovery = http::Fetch({.url = config.provider.issuer + "/.well-known/openid-configuration"});
+Result<core::Identity, std::string> IdentityFromToken(const config::Config& config,
+                                                      const std::string& token, std::int64_t now) {
+    auto discovery =
+        http::Fetch({.url = config.provider.issuer + "/.well-known/openid-configuration"});
     if (!discovery || discovery->status != 200) {
         return MakeError(std::string("cannot fetch the provider's discovery document"));
     }
     auto parsed = oidc::ParseDiscovery(discovery->body, config.provider.issuer);
     if (!parsed) return MakeError(parsed.error());
     auto jwks = http::Fetch({.url = parsed->jwks_uri});
-    if (!jwks || jwks->status != 200) return MakeError(std::string("cannot fetch the provider's JWKS"));
+    if (!jwks || jwks->status != 200)
+        return MakeError(std::string("cannot fetch the provider's JWKS"));
     auto keys = jose::KeySet::Parse(jwks->body);
     if (!keys) return MakeError(keys.error());
     auto verified = jose::VerifyJwt(token, *keys, config.bearer_options, now);
-    if (!verified) return MakeError("invalid token: " + std::string(jose::Describe(verified.error())));
+    if (!verified)
+        return MakeError("invalid token: " + std::string(jose::Describe(verified.error())));
     return std::move(*verified);
 }
 
@@ -90,7 +93,8 @@ int RunExplain(const ExplainOptions& options) {
     if (pins) {
         requirement = &pins->requirement;
         rule_name = pins->rule_name;
-    } else if (const policy::Rule* rule = policy.Match(target->host, target->path.match_path, options.method)) {
+    } else if (const policy::Rule* rule =
+                   policy.Match(target->host, target->path.match_path, options.method)) {
         requirement = &rule->require;
         rule_name = rule->name;
     }
@@ -114,7 +118,8 @@ int RunExplain(const ExplainOptions& options) {
     if (identity) identity->level = core::LevelOf(policy.levels, *identity);
 
     core::Trace trace;
-    const core::Decision decision = core::Decide(policy.levels, *requirement, identity ? &*identity : nullptr, now, &trace);
+    const core::Decision decision =
+        core::Decide(policy.levels, *requirement, identity ? &*identity : nullptr, now, &trace);
 
     if (options.json) {
         nlohmann::json out;
@@ -136,9 +141,12 @@ int RunExplain(const ExplainOptions& options) {
               << target->path.path << "\n";
     std::cout << "rule:     " << rule_name << (pins ? " (pinned by the auth URL)" : "") << "\n";
     std::cout << "requires: " << RequirementJson(policy, *requirement).dump() << "\n";
-    std::cout << "identity: " << (identity ? IdentityJson(policy, *identity).dump() : std::string("anonymous")) << "\n";
+    std::cout << "identity: "
+              << (identity ? IdentityJson(policy, *identity).dump() : std::string("anonymous"))
+              << "\n";
     for (const auto& line : trace.lines) std::cout << "  - " << line << "\n";
-    std::cout << "decision: " << core::Describe(decision.outcome) << " (" << core::Describe(decision.reason) << ")\n";
+    std::cout << "decision: " << core::Describe(decision.outcome) << " ("
+              << core::Describe(decision.reason) << ")\n";
     return 0;
 }
 

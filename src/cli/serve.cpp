@@ -1,7 +1,8 @@
+#include <pthread.h>
+
 #include <csignal>
 #include <future>
 #include <iostream>
-#include <pthread.h>
 
 #include "cli/commands.h"
 #include "config/config.h"
@@ -17,10 +18,12 @@ using observability::LogLevel;
 namespace {
 
 class ProviderKeySource final : public adapters::KeySource {
-   public:
+ public:
     explicit ProviderKeySource(const oidc::Provider& provider) : provider_(provider) {}
     std::shared_ptr<const jose::KeySet> Keys() const override { return provider_.Keys(); }
-    std::shared_ptr<const oidc::Discovery> GetDiscovery() const override { return provider_.GetDiscovery(); }
+    std::shared_ptr<const oidc::Discovery> GetDiscovery() const override {
+        return provider_.GetDiscovery();
+    }
     const oidc::ProviderStats* Stats() const override { return &provider_.stats(); }
     void RefreshKeysAndWait() const override {
         auto done = std::make_shared<std::promise<void>>();
@@ -29,7 +32,7 @@ class ProviderKeySource final : public adapters::KeySource {
         finished.wait_for(std::chrono::seconds(10));
     }
 
-   private:
+ private:
     const oidc::Provider& provider_;
 };
 
@@ -78,7 +81,8 @@ int RunServe(const ServeOptions& options) {
     }
     provider.Start();
     Log(LogLevel::kInfo, "listening",
-        {{"listen", config->listen}, {"port", static_cast<std::int64_t>(server.port())},
+        {{"listen", config->listen},
+         {"port", static_cast<std::int64_t>(server.port())},
          {"config", options.config_path}});
 
     for (;;) {
@@ -96,7 +100,8 @@ int RunServe(const ServeOptions& options) {
             next->listen = config->listen;
             if (next->provider.issuer != config->provider.issuer) {
                 Log(LogLevel::kError, "config_reload_refused",
-                    {{"error", std::string_view("provider.issuer cannot change without a restart")}});
+                    {{"error",
+                      std::string_view("provider.issuer cannot change without a restart")}});
                 continue;
             }
             auto next_snapshot = adapters::Snapshot::Build(next);

@@ -8,24 +8,24 @@ namespace stepgate {
 using UnixSeconds = std::int64_t;
 
 class Clock {
-   public:
+ public:
     virtual ~Clock() = default;
     virtual UnixSeconds Now() const = 0;
 };
 
 class SystemClock final : public Clock {
-   public:
+ public:
     UnixSeconds Now() const override;
 };
 
 class FixedClock final : public Clock {
-   public:
+ public:
     explicit FixedClock(UnixSeconds now) : now_(now) {}
     UnixSeconds Now() const override { return now_; }
     void Set(UnixSeconds now) { now_ = now; }
     void Advance(UnixSeconds seconds) { now_ += seconds; }
 
-   private:
+ private:
     UnixSeconds now_;
 };
 

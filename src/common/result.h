@@ -25,7 +25,7 @@ template <class E>
 
 template <class T, class E = std::string>
 class [[nodiscard]] Result {
-   public:
+ public:
     Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
     template <class G>
     Result(Unexpected<G> error)  // NOLINT: implicit, like std::unexpected
@@ -55,7 +55,7 @@ class [[nodiscard]] Result {
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-   private:
+ private:
     std::variant<T, E> state_;
 };
 

@@ -11,7 +11,7 @@
 namespace stepgate {
 
 class Secret {
-   public:
+ public:
     Secret() = default;
     explicit Secret(std::string value) : value_(std::move(value)) {}
     Secret(const Secret&) = default;
@@ -29,7 +29,7 @@ class Secret {
         return CRYPTO_memcmp(other.data(), value_.data(), value_.size()) == 0;
     }
 
-   private:
+ private:
     std::string value_;
 };
 

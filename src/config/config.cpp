@@ -28,13 +28,14 @@ std::string Index(const std::string& parent, std::size_t index) {
 // Walks the YAML tree, collecting every error with its position instead of stopping at the
 // first: `stepgate check` reports them all.
 class Reader {
-   public:
+ public:
     Reader(std::string file, const EnvLookup& env) : file_(std::move(file)), env_(env) {}
 
     std::vector<ConfigError>& errors() { return errors_; }
 
     void Error(const YAML::Mark& mark, const std::string& key, std::string message) {
-        errors_.push_back(ConfigError{file_, mark.line + 1, mark.column + 1, key, std::move(message)});
+        errors_.push_back(
+            ConfigError{file_, mark.line + 1, mark.column + 1, key, std::move(message)});
     }
     void Error(const YAML::Node& node, const std::string& key, std::string message) {
         Error(node.Mark(), key, std::move(message));
@@ -78,7 +79,8 @@ class Reader {
         return value;
     }
 
-    std::optional<std::vector<std::string>> StringList(const YAML::Node& node, const std::string& key,
+    std::optional<std::vector<std::string>> StringList(const YAML::Node& node,
+                                                       const std::string& key,
                                                        bool allow_empty = false) {
         if (!node.IsSequence()) {
             Error(node, key, "must be a list");
@@ -121,7 +123,7 @@ class Reader {
         return std::nullopt;
     }
 
-   private:
+ private:
     // `${NAME}` is replaced by the environment variable NAME; unset is an error.
     std::optional<std::string> Substitute(const YAML::Node& node, const std::string& key,
                                           const std::string& text) {
@@ -137,7 +139,8 @@ class Reader {
             }
             const std::string name = text.substr(start + 2, end - start - 2);
             const bool valid_name =
-                !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                !name.empty() &&
+                (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
                 std::all_of(name.begin(), name.end(), [](char c) {
                     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
                 });
@@ -210,12 +213,13 @@ bool IsLoopbackHost(std::string_view host) {
 }
 
 class Loader {
-   public:
+ public:
     Loader(Reader& reader, Config& config) : r_(reader), c_(config) {}
 
     void Load(const YAML::Node& root) {
-        if (!r_.Map(root, "", {"listen", "public_url", "provider", "session", "levels", "rules",
-                               "default", "redirect", "paths", "trusted_proxies", "log_level"})) {
+        if (!r_.Map(root, "",
+                    {"listen", "public_url", "provider", "session", "levels", "rules", "default",
+                     "redirect", "paths", "trusted_proxies", "log_level"})) {
             return;
         }
         // paths first: rules need to know whether matching is case-insensitive.
@@ -223,7 +227,8 @@ class Loader {
         if (root["listen"]) {
             if (auto listen = r_.NonEmptyString(root["listen"], "listen")) {
                 if (!ValidListen(*listen)) {
-                    r_.Error(root["listen"], "listen", "must be ADDRESS:PORT, such as 0.0.0.0:4180");
+                    r_.Error(root["listen"], "listen",
+                             "must be ADDRESS:PORT, such as 0.0.0.0:4180");
                 } else {
                     c_.listen = *listen;
                 }
@@ -259,7 +264,8 @@ class Loader {
             const YAML::Node& node = root["default"];
             if (r_.Map(node, "default", {"require"})) {
                 if (node["require"]) {
-                    LoadRequirement(node["require"], "default.require", c_.policy.default_requirement);
+                    LoadRequirement(node["require"], "default.require",
+                                    c_.policy.default_requirement);
                 } else {
                     r_.Error(node, "default.require", "is required");
                 }
@@ -268,10 +274,12 @@ class Loader {
         if (root["redirect"]) LoadRedirect(root["redirect"]);
         if (root["trusted_proxies"]) LoadTrustedProxies(root["trusted_proxies"]);
         if (!c_.public_url.empty() && !c_.session) {
-            r_.Error(root, "session", "is required when public_url is set (browsers need sessions)");
+            r_.Error(root, "session",
+                     "is required when public_url is set (browsers need sessions)");
         }
         if (c_.session && c_.session->store == "redis") {
-            r_.Error(root["session"]["store"], "session.store", "redis is not available in this build yet; use cookie");
+            r_.Error(root["session"]["store"], "session.store",
+                     "redis is not available in this build yet; use cookie");
         }
         CheckProfile(root);
         jose::VerifyOptions& bearer = c_.bearer_options;
@@ -285,7 +293,7 @@ class Loader {
         c_.id_token_options.expected_azp = c_.provider.client_id;
     }
 
-   private:
+ private:
     void LoadPaths(const YAML::Node& node) {
         if (!r_.Map(node, "paths", {"case_insensitive"})) return;
         if (node["case_insensitive"]) {
@@ -300,7 +308,8 @@ class Loader {
         if (!text) return;
         auto url = policy::ParseAbsoluteUrl(*text, false);
         if (!url || !url->raw_query.empty() || text->find('?') != std::string::npos) {
-            r_.Error(node, "public_url", "must be an absolute http(s) URL without query or fragment");
+            r_.Error(node, "public_url",
+                     "must be an absolute http(s) URL without query or fragment");
             return;
         }
         c_.public_url = *text;
@@ -312,9 +321,10 @@ class Loader {
 
     void LoadProvider(const YAML::Node& node) {
         const std::string key = "provider";
-        if (!r_.Map(node, key, {"issuer", "client_id", "client_secret", "profile", "scopes",
-                                "audiences", "algorithms", "leeway", "jwks_refresh",
-                                "jwks_refresh_throttle", "token_endpoint_auth"})) {
+        if (!r_.Map(node, key,
+                    {"issuer", "client_id", "client_secret", "profile", "scopes", "audiences",
+                     "algorithms", "leeway", "jwks_refresh", "jwks_refresh_throttle",
+                     "token_endpoint_auth"})) {
             return;
         }
         ProviderConfig& p = c_.provider;
@@ -345,8 +355,9 @@ class Loader {
             if (auto name = r_.String(node["profile"], "provider.profile")) {
                 auto profile = ParseProfile(*name);
                 if (!profile) {
-                    r_.Error(node["profile"], "provider.profile",
-                             "must be one of generic, keycloak, okta, auth0, entra, cognito, google");
+                    r_.Error(
+                        node["profile"], "provider.profile",
+                        "must be one of generic, keycloak, okta, auth0, entra, cognito, google");
                 } else {
                     p.profile = *profile;
                 }
@@ -386,7 +397,8 @@ class Loader {
             }
         }
         if (node["token_endpoint_auth"]) {
-            if (auto method = r_.String(node["token_endpoint_auth"], "provider.token_endpoint_auth")) {
+            if (auto method =
+                    r_.String(node["token_endpoint_auth"], "provider.token_endpoint_auth")) {
                 if (*method == "client_secret_post") {
                     p.client_secret_post = true;
                 } else if (*method != "client_secret_basic") {
@@ -396,7 +408,8 @@ class Loader {
             }
         }
         if (node["jwks_refresh_throttle"]) {
-            if (auto v = r_.Duration(node["jwks_refresh_throttle"], "provider.jwks_refresh_throttle")) {
+            if (auto v =
+                    r_.Duration(node["jwks_refresh_throttle"], "provider.jwks_refresh_throttle")) {
                 p.jwks_refresh_throttle_seconds = *v;
             }
         }
@@ -415,11 +428,14 @@ class Loader {
             auto algorithm = jose::ParseAlgorithm(*name);
             if (!algorithm) {
                 std::string lower;
-                for (char ch : *name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+                for (char ch : *name)
+                    lower.push_back(
+                        static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
                 if (lower == "none" || lower.rfind("hs", 0) == 0) {
                     // RFC 8725 §3.1/§3.2: never accept unsigned or shared-secret tokens.
-                    r_.Error(node[i], Index(key, i),
-                             *name + " is refused: only asymmetric algorithms (RS*, PS*, ES*, EdDSA)");
+                    r_.Error(
+                        node[i], Index(key, i),
+                        *name + " is refused: only asymmetric algorithms (RS*, PS*, ES*, EdDSA)");
                 } else {
                     r_.Error(node[i], Index(key, i), "unknown algorithm " + *name);
                 }
@@ -432,8 +448,9 @@ class Loader {
 
     void LoadSession(const YAML::Node& node) {
         const std::string key = "session";
-        if (!r_.Map(node, key, {"secret", "cookie_name", "cookie_domain", "secure", "lifetime",
-                                "absolute_lifetime", "store", "redis"})) {
+        if (!r_.Map(node, key,
+                    {"secret", "cookie_name", "cookie_domain", "secure", "lifetime",
+                     "absolute_lifetime", "store", "redis"})) {
             return;
         }
         SessionConfig s;
@@ -443,7 +460,8 @@ class Loader {
             const YAML::Node& secret = node["secret"];
             std::vector<std::pair<YAML::Node, std::string>> items;
             if (secret.IsSequence()) {
-                for (std::size_t i = 0; i < secret.size(); ++i) items.emplace_back(secret[i], Index("session.secret", i));
+                for (std::size_t i = 0; i < secret.size(); ++i)
+                    items.emplace_back(secret[i], Index("session.secret", i));
                 if (items.empty()) r_.Error(secret, "session.secret", "must not be empty");
             } else {
                 items.emplace_back(secret, "session.secret");
@@ -453,7 +471,8 @@ class Loader {
                 if (!text) continue;
                 auto bytes = DecodeStandardBase64(*text);
                 if (!bytes || bytes->size() != 32) {
-                    r_.Error(item, item_key, "must be 32 random bytes in base64 (`stepgate secret`)");
+                    r_.Error(item, item_key,
+                             "must be 32 random bytes in base64 (`stepgate secret`)");
                     continue;
                 }
                 s.secrets.emplace_back(std::move(*bytes));
@@ -462,7 +481,8 @@ class Loader {
         if (node["cookie_name"]) {
             if (auto name = r_.NonEmptyString(node["cookie_name"], "session.cookie_name")) {
                 const bool token = std::all_of(name->begin(), name->end(), [](char ch) {
-                    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
+                    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' ||
+                           ch == '.';
                 });
                 if (!token || name->size() > 64) {
                     r_.Error(node["cookie_name"], "session.cookie_name",
@@ -473,7 +493,8 @@ class Loader {
             }
         }
         if (node["cookie_domain"]) {
-            if (auto domain = r_.String(node["cookie_domain"], "session.cookie_domain")) s.cookie_domain = *domain;
+            if (auto domain = r_.String(node["cookie_domain"], "session.cookie_domain"))
+                s.cookie_domain = *domain;
         }
         if (node["secure"]) {
             if (auto secure = r_.Bool(node["secure"], "session.secure")) s.secure = *secure;
@@ -488,7 +509,8 @@ class Loader {
             }
         }
         if (node["absolute_lifetime"]) {
-            if (auto lifetime = r_.Duration(node["absolute_lifetime"], "session.absolute_lifetime")) {
+            if (auto lifetime =
+                    r_.Duration(node["absolute_lifetime"], "session.absolute_lifetime")) {
                 s.absolute_lifetime_seconds = *lifetime;
             }
         }
@@ -509,7 +531,8 @@ class Loader {
             if (r_.Map(redis, "session.redis", {"url"}) && redis["url"]) {
                 if (auto url = r_.NonEmptyString(redis["url"], "session.redis.url")) {
                     if (url->rfind("redis://", 0) != 0 && url->rfind("rediss://", 0) != 0) {
-                        r_.Error(redis["url"], "session.redis.url", "must start with redis:// or rediss://");
+                        r_.Error(redis["url"], "session.redis.url",
+                                 "must start with redis:// or rediss://");
                     } else {
                         s.redis_url = *url;
                     }
@@ -537,14 +560,16 @@ class Loader {
                 r_.Error(item, Child(item_key, "name"), "is required");
             } else if (auto name = r_.NonEmptyString(item["name"], Child(item_key, "name"))) {
                 if (*name == "none") {
-                    r_.Error(item["name"], Child(item_key, "name"), "`none` is reserved (no level)");
+                    r_.Error(item["name"], Child(item_key, "name"),
+                             "`none` is reserved (no level)");
                 } else if (c_.policy.FindLevel(*name)) {
                     r_.Error(item["name"], Child(item_key, "name"), "repeats the level " + *name);
                 }
                 level.name = *name;
             }
             if (item["acr"]) {
-                if (auto acr = r_.StringList(item["acr"], Child(item_key, "acr"), true)) level.acr = *acr;
+                if (auto acr = r_.StringList(item["acr"], Child(item_key, "acr"), true))
+                    level.acr = *acr;
             }
             if (item["amr_any"]) {
                 if (auto amr = r_.StringList(item["amr_any"], Child(item_key, "amr_any"), true)) {
@@ -552,7 +577,8 @@ class Loader {
                 }
             }
             if (level.acr.empty() && level.amr_any.empty()) {
-                r_.Error(item, item_key, "needs acr or amr_any: a level nothing proves can never be met");
+                r_.Error(item, item_key,
+                         "needs acr or amr_any: a level nothing proves can never be met");
             }
             for (std::size_t j = 0; j < level.acr.size(); ++j) {
                 if (level.acr[j] == "0" && c_.provider.profile == ProviderProfile::kKeycloak) {
@@ -565,7 +591,8 @@ class Loader {
     }
 
     void LoadRequirement(const YAML::Node& node, const std::string& key, core::Requirement& req) {
-        if (!r_.Map(node, key, {"level", "max_age", "groups_any", "groups_all", "scopes_all", "claims"})) {
+        if (!r_.Map(node, key,
+                    {"level", "max_age", "groups_any", "groups_all", "scopes_all", "claims"})) {
             return;
         }
         // Without `level`, a requirement needs the weakest level: a signed-in user.
@@ -576,24 +603,30 @@ class Loader {
                 if (!level) {
                     std::string known = "none";
                     for (const auto& l : c_.policy.levels) known += ", " + l.name;
-                    r_.Error(node["level"], Child(key, "level"), "unknown level " + *name + " (known: " + known + ")");
+                    r_.Error(node["level"], Child(key, "level"),
+                             "unknown level " + *name + " (known: " + known + ")");
                 } else {
                     req.level = *level;
-                    if (*level != core::kNoLevel) levels_used_.push_back({*level, node["level"].Mark(), Child(key, "level")});
+                    if (*level != core::kNoLevel)
+                        levels_used_.push_back({*level, node["level"].Mark(), Child(key, "level")});
                 }
             }
         }
         if (node["max_age"]) {
-            if (auto max_age = r_.Duration(node["max_age"], Child(key, "max_age"))) req.max_age = *max_age;
+            if (auto max_age = r_.Duration(node["max_age"], Child(key, "max_age")))
+                req.max_age = *max_age;
         }
         if (node["groups_any"]) {
-            if (auto v = r_.StringList(node["groups_any"], Child(key, "groups_any"))) req.groups_any = *v;
+            if (auto v = r_.StringList(node["groups_any"], Child(key, "groups_any")))
+                req.groups_any = *v;
         }
         if (node["groups_all"]) {
-            if (auto v = r_.StringList(node["groups_all"], Child(key, "groups_all"))) req.groups_all = *v;
+            if (auto v = r_.StringList(node["groups_all"], Child(key, "groups_all")))
+                req.groups_all = *v;
         }
         if (node["scopes_all"]) {
-            if (auto v = r_.StringList(node["scopes_all"], Child(key, "scopes_all"))) req.scopes_all = *v;
+            if (auto v = r_.StringList(node["scopes_all"], Child(key, "scopes_all")))
+                req.scopes_all = *v;
         }
         if (node["claims"]) {
             const YAML::Node& claims = node["claims"];
@@ -615,11 +648,13 @@ class Loader {
                     }
                     core::ClaimRequirement claim{name, {}};
                     if (entry.second.IsSequence()) {
-                        if (auto values = r_.StringList(entry.second, claim_key)) claim.accepted = *values;
+                        if (auto values = r_.StringList(entry.second, claim_key))
+                            claim.accepted = *values;
                     } else if (auto value = r_.String(entry.second, claim_key)) {
                         claim.accepted.push_back(*value);
                     }
-                    if (std::find(c_.claim_names.begin(), c_.claim_names.end(), name) == c_.claim_names.end()) {
+                    if (std::find(c_.claim_names.begin(), c_.claim_names.end(), name) ==
+                        c_.claim_names.end()) {
                         c_.claim_names.push_back(name);
                     }
                     req.claims.push_back(std::move(claim));
@@ -643,7 +678,8 @@ class Loader {
                 r_.Error(item, Child(item_key, "name"), "is required");
             } else if (auto name = r_.NonEmptyString(item["name"], Child(item_key, "name"))) {
                 if (c_.policy.FindRule(*name) != nullptr) {
-                    r_.Error(item["name"], Child(item_key, "name"), "repeats the rule name " + *name);
+                    r_.Error(item["name"], Child(item_key, "name"),
+                             "repeats the rule name " + *name);
                 }
                 rule.name = *name;
             }
@@ -652,7 +688,8 @@ class Loader {
                     for (std::size_t j = 0; j < hosts->size(); ++j) {
                         auto pattern = policy::HostPattern::Parse((*hosts)[j]);
                         if (!pattern) {
-                            r_.Error(item["hosts"][j], Index(Child(item_key, "hosts"), j), pattern.error());
+                            r_.Error(item["hosts"][j], Index(Child(item_key, "hosts"), j),
+                                     pattern.error());
                         } else {
                             rule.hosts.push_back(std::move(*pattern));
                         }
@@ -662,9 +699,11 @@ class Loader {
             if (item["paths"]) {
                 if (auto paths = r_.StringList(item["paths"], Child(item_key, "paths"))) {
                     for (std::size_t j = 0; j < paths->size(); ++j) {
-                        auto pattern = policy::PathPattern::Parse((*paths)[j], c_.policy.case_insensitive_paths);
+                        auto pattern = policy::PathPattern::Parse((*paths)[j],
+                                                                  c_.policy.case_insensitive_paths);
                         if (!pattern) {
-                            r_.Error(item["paths"][j], Index(Child(item_key, "paths"), j), pattern.error());
+                            r_.Error(item["paths"][j], Index(Child(item_key, "paths"), j),
+                                     pattern.error());
                         } else {
                             rule.paths.push_back(std::move(*pattern));
                         }
@@ -676,13 +715,16 @@ class Loader {
                     for (std::size_t j = 0; j < methods->size(); ++j) {
                         std::string method = (*methods)[j];
                         const bool token = std::all_of(method.begin(), method.end(), [](char ch) {
-                            return std::isalpha(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+                            return std::isalpha(static_cast<unsigned char>(ch)) || ch == '-' ||
+                                   ch == '_';
                         });
                         if (!token) {
-                            r_.Error(item["methods"][j], Index(Child(item_key, "methods"), j), "is not an HTTP method");
+                            r_.Error(item["methods"][j], Index(Child(item_key, "methods"), j),
+                                     "is not an HTTP method");
                             continue;
                         }
-                        for (char& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+                        for (char& ch : method)
+                            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
                         rule.methods.push_back(std::move(method));
                     }
                 }
@@ -699,11 +741,15 @@ class Loader {
     void LoadRedirect(const YAML::Node& node) {
         if (!r_.Map(node, "redirect", {"allowed_domains", "default"})) return;
         if (node["allowed_domains"]) {
-            if (auto domains = r_.StringList(node["allowed_domains"], "redirect.allowed_domains", true)) {
+            if (auto domains =
+                    r_.StringList(node["allowed_domains"], "redirect.allowed_domains", true)) {
                 for (std::size_t i = 0; i < domains->size(); ++i) {
                     std::string domain;
-                    for (char ch : (*domains)[i]) domain.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-                    auto check = policy::NormalizeHost(domain.front() == '.' ? domain.substr(1) : domain);
+                    for (char ch : (*domains)[i])
+                        domain.push_back(
+                            static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+                    auto check =
+                        policy::NormalizeHost(domain.front() == '.' ? domain.substr(1) : domain);
                     if (!check || domain.find(':') != std::string::npos) {
                         r_.Error(node["allowed_domains"][i], Index("redirect.allowed_domains", i),
                                  "must be a domain such as .example.com or app.example.com");
@@ -717,7 +763,8 @@ class Loader {
             if (auto url = r_.NonEmptyString(node["default"], "redirect.default")) {
                 auto parsed = policy::ParseAbsoluteUrl(*url, false);
                 if (!parsed) {
-                    r_.Error(node["default"], "redirect.default", "must be an absolute http(s) URL");
+                    r_.Error(node["default"], "redirect.default",
+                             "must be an absolute http(s) URL");
                 } else {
                     c_.redirect.default_url = *url;
                 }
@@ -731,7 +778,8 @@ class Loader {
         for (std::size_t i = 0; i < list->size(); ++i) {
             auto cidr = Cidr::Parse((*list)[i]);
             if (!cidr) {
-                r_.Error(node[i], Index("trusted_proxies", i), "must be an address or CIDR block such as 10.0.0.0/8");
+                r_.Error(node[i], Index("trusted_proxies", i),
+                         "must be an address or CIDR block such as 10.0.0.0/8");
                 continue;
             }
             c_.trusted_proxies.push_back(*cidr);
@@ -766,13 +814,20 @@ class Loader {
 
 std::string_view ProfileName(ProviderProfile profile) {
     switch (profile) {
-        case ProviderProfile::kGeneric: return "generic";
-        case ProviderProfile::kKeycloak: return "keycloak";
-        case ProviderProfile::kOkta: return "okta";
-        case ProviderProfile::kAuth0: return "auth0";
-        case ProviderProfile::kEntra: return "entra";
-        case ProviderProfile::kCognito: return "cognito";
-        case ProviderProfile::kGoogle: return "google";
+        case ProviderProfile::kGeneric:
+            return "generic";
+        case ProviderProfile::kKeycloak:
+            return "keycloak";
+        case ProviderProfile::kOkta:
+            return "okta";
+        case ProviderProfile::kAuth0:
+            return "auth0";
+        case ProviderProfile::kEntra:
+            return "entra";
+        case ProviderProfile::kCognito:
+            return "cognito";
+        case ProviderProfile::kGoogle:
+            return "google";
     }
     return "generic";
 }
@@ -828,7 +883,8 @@ EnvLookup ProcessEnvironment() {
     };
 }
 
-ConfigResult LoadConfigText(std::string_view text, const std::string& source_name, const EnvLookup& env) {
+ConfigResult LoadConfigText(std::string_view text, const std::string& source_name,
+                            const EnvLookup& env) {
     Reader reader(source_name, env);
     auto config = std::make_shared<Config>();
     config->source = source_name;
@@ -855,12 +911,14 @@ ConfigResult LoadConfigText(std::string_view text, const std::string& source_nam
 ConfigResult LoadConfigFile(const std::string& path, const EnvLookup& env) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        return MakeError(std::vector<ConfigError>{ConfigError{path, 0, 0, "", "cannot read the file"}});
+        return MakeError(
+            std::vector<ConfigError>{ConfigError{path, 0, 0, "", "cannot read the file"}});
     }
     std::ostringstream text;
     text << in.rdbuf();
     if (text.str().size() > 4 * 1024 * 1024) {
-        return MakeError(std::vector<ConfigError>{ConfigError{path, 0, 0, "", "the file is larger than 4 MiB"}});
+        return MakeError(
+            std::vector<ConfigError>{ConfigError{path, 0, 0, "", "the file is larger than 4 MiB"}});
     }
     return LoadConfigText(text.str(), path, env);
 }

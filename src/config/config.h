@@ -79,8 +79,8 @@ struct Config {
 
 struct ConfigError {
     std::string file;
-    int line = 0;    // 1-based
-    int column = 0;  // 1-based
+    int line = 0;     // 1-based
+    int column = 0;   // 1-based
     std::string key;  // dotted path with 0-based indexes: rules[2].require.level
     std::string message;
     std::string Format() const;  // FILE:LINE:COLUMN: KEY: MESSAGE

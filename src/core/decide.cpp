@@ -28,35 +28,54 @@ void Note(Trace* trace, std::string line) {
     if (trace != nullptr) trace->lines.push_back(std::move(line));
 }
 
-Decision Conclude(Trace* /*trace*/, Outcome outcome, Reason reason) { return Decision{outcome, reason}; }
+Decision Conclude(Trace* /*trace*/, Outcome outcome, Reason reason) {
+    return Decision{outcome, reason};
+}
 
 }  // namespace
 
 std::string_view Describe(Reason reason) {
     switch (reason) {
-        case Reason::kAnonymousAllowed: return "the route allows anonymous access";
-        case Reason::kRequirementMet: return "the requirement is met";
-        case Reason::kNoCredentials: return "authentication is required";
-        case Reason::kInvalidToken: return "the access token is not valid";
-        case Reason::kLevelUnproven: return "the authentication proves no assurance level";
-        case Reason::kLevelTooLow: return "a stronger authentication is required";
-        case Reason::kAuthTimeMissing: return "the authentication time is unknown";
-        case Reason::kAuthTooOld: return "a more recent authentication is required";
-        case Reason::kScopeMissing: return "the token lacks a required scope";
-        case Reason::kGroupMissing: return "a required group membership is missing";
-        case Reason::kClaimMismatch: return "a required claim is missing or differs";
+        case Reason::kAnonymousAllowed:
+            return "the route allows anonymous access";
+        case Reason::kRequirementMet:
+            return "the requirement is met";
+        case Reason::kNoCredentials:
+            return "authentication is required";
+        case Reason::kInvalidToken:
+            return "the access token is not valid";
+        case Reason::kLevelUnproven:
+            return "the authentication proves no assurance level";
+        case Reason::kLevelTooLow:
+            return "a stronger authentication is required";
+        case Reason::kAuthTimeMissing:
+            return "the authentication time is unknown";
+        case Reason::kAuthTooOld:
+            return "a more recent authentication is required";
+        case Reason::kScopeMissing:
+            return "the token lacks a required scope";
+        case Reason::kGroupMissing:
+            return "a required group membership is missing";
+        case Reason::kClaimMismatch:
+            return "a required claim is missing or differs";
     }
     return "denied";
 }
 
 std::string_view Describe(Outcome outcome) {
     switch (outcome) {
-        case Outcome::kAllow: return "allow";
-        case Outcome::kLogin: return "login";
-        case Outcome::kStepUp: return "step_up";
-        case Outcome::kInsufficientScope: return "insufficient_scope";
-        case Outcome::kForbidden: return "forbidden";
-        case Outcome::kInvalidToken: return "invalid_token";
+        case Outcome::kAllow:
+            return "allow";
+        case Outcome::kLogin:
+            return "login";
+        case Outcome::kStepUp:
+            return "step_up";
+        case Outcome::kInsufficientScope:
+            return "insufficient_scope";
+        case Outcome::kForbidden:
+            return "forbidden";
+        case Outcome::kInvalidToken:
+            return "invalid_token";
     }
     return "deny";
 }
@@ -82,8 +101,9 @@ Decision Decide(const std::vector<Level>& levels, const Requirement& requirement
     if (!requirement.scopes_all.empty()) Note(trace, "scopes_all: met");
 
     if (!requirement.groups_any.empty()) {
-        const bool any = std::any_of(requirement.groups_any.begin(), requirement.groups_any.end(),
-                                     [&](const std::string& g) { return Contains(identity->groups, g); });
+        const bool any =
+            std::any_of(requirement.groups_any.begin(), requirement.groups_any.end(),
+                        [&](const std::string& g) { return Contains(identity->groups, g); });
         if (!any) {
             Note(trace, "groups_any: none of " + Join(requirement.groups_any) + " (has " +
                             Join(identity->groups) + ")");
@@ -101,12 +121,13 @@ Decision Decide(const std::vector<Level>& levels, const Requirement& requirement
 
     for (const auto& claim : requirement.claims) {
         const ClaimValues* held = identity->FindClaim(claim.name);
-        const bool met = held != nullptr &&
-                         std::any_of(held->values.begin(), held->values.end(),
-                                     [&](const std::string& v) { return Contains(claim.accepted, v); });
+        const bool met = held != nullptr && std::any_of(held->values.begin(), held->values.end(),
+                                                        [&](const std::string& v) {
+                                                            return Contains(claim.accepted, v);
+                                                        });
         if (!met) {
-            Note(trace, "claims." + claim.name + ": not one of " + Join(claim.accepted) +
-                            " (has " + (held ? Join(held->values) : std::string("(absent)")) + ")");
+            Note(trace, "claims." + claim.name + ": not one of " + Join(claim.accepted) + " (has " +
+                            (held ? Join(held->values) : std::string("(absent)")) + ")");
             return Conclude(trace, Outcome::kForbidden, Reason::kClaimMismatch);
         }
         Note(trace, "claims." + claim.name + ": met");
@@ -117,8 +138,9 @@ Decision Decide(const std::vector<Level>& levels, const Requirement& requirement
     if (required != kNoLevel && identity->level < required) {
         Note(trace, "level: requires " + LevelName(levels, required) + ", has " +
                         LevelName(levels, identity->level));
-        return Conclude(trace, Outcome::kStepUp,
-                        identity->level == kNoLevel ? Reason::kLevelUnproven : Reason::kLevelTooLow);
+        return Conclude(
+            trace, Outcome::kStepUp,
+            identity->level == kNoLevel ? Reason::kLevelUnproven : Reason::kLevelTooLow);
     }
     Note(trace, "level: requires " + LevelName(levels, required) + ", has " +
                     LevelName(levels, identity->level) + ": met");
@@ -131,8 +153,8 @@ Decision Decide(const std::vector<Level>& levels, const Requirement& requirement
         }
         const std::int64_t age = now - *identity->auth_time;
         if (age > *requirement.max_age) {
-            Note(trace, "max_age: " + std::to_string(*requirement.max_age) +
-                            "s, authenticated " + std::to_string(age) + "s ago");
+            Note(trace, "max_age: " + std::to_string(*requirement.max_age) + "s, authenticated " +
+                            std::to_string(age) + "s ago");
             return Conclude(trace, Outcome::kStepUp, Reason::kAuthTooOld);
         }
         Note(trace, "max_age: " + std::to_string(*requirement.max_age) + "s, authenticated " +

@@ -26,7 +26,7 @@ enum class Reason {
     kRequirementMet,
     kNoCredentials,
     kInvalidToken,
-    kLevelUnproven,    // the identity proves no configured level
+    kLevelUnproven,  // the identity proves no configured level
     kLevelTooLow,
     kAuthTimeMissing,  // max_age set but the identity has no auth_time
     kAuthTooOld,

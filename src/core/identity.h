@@ -33,7 +33,7 @@ struct Identity {
     std::vector<std::string> groups;
     std::vector<std::string> scopes;  // `scope` (space separated) or `scp` (array)
     std::optional<std::int64_t> auth_time;
-    std::int64_t expires_at = 0;     // exp
+    std::int64_t expires_at = 0;      // exp
     std::vector<ClaimValues> claims;  // only the claims that some rule's `claims` names
     LevelIndex level = kNoLevel;      // filled in by core::AssignLevel
 

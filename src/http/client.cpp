@@ -2,7 +2,6 @@
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
-
 #include <optional>
 
 namespace stepgate::http {
@@ -98,7 +97,8 @@ Result<ClientResponse, std::string> Fetch(const ClientRequest& request) {
         tcp.connect(endpoints, ec);
         if (ec) return MakeError("connecting to " + url->host + " failed: " + ec.message());
         const auto millis = request.timeout.count();
-        timeval tv{static_cast<time_t>(millis / 1000), static_cast<suseconds_t>((millis % 1000) * 1000)};
+        timeval tv{static_cast<time_t>(millis / 1000),
+                   static_cast<suseconds_t>((millis % 1000) * 1000)};
         ::setsockopt(tcp.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         ::setsockopt(tcp.socket().native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         if (!url->tls) {
@@ -114,8 +114,8 @@ Result<ClientResponse, std::string> Fetch(const ClientRequest& request) {
         beast::ssl_stream<beast::tcp_stream&> stream(tcp, tls);
         stream.set_verify_callback(asio::ssl::host_name_verification(url->host));
         // SSL_set_tlsext_host_name is a macro with a C cast; call what it expands to.
-        if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                     const_cast<char*>(url->host.c_str())) != 1) {
+        if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                     TLSEXT_NAMETYPE_host_name, const_cast<char*>(url->host.c_str())) != 1) {
             return MakeError("setting SNI for " + url->host + " failed");
         }
         stream.handshake(asio::ssl::stream_base::client, ec);

@@ -1,7 +1,6 @@
 #include "http/server.h"
 
 #include <algorithm>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -22,8 +21,9 @@ using observability::LogLevel;
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
-   public:
-    Session(tcp::socket socket, adapters::Runtime& runtime, oidc::Provider* provider, asio::thread_pool& workers)
+ public:
+    Session(tcp::socket socket, adapters::Runtime& runtime, oidc::Provider* provider,
+            asio::thread_pool& workers)
         : stream_(std::move(socket)), runtime_(runtime), provider_(provider), workers_(workers) {
         beast::error_code ec;
         auto endpoint = stream_.socket().remote_endpoint(ec);
@@ -33,14 +33,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void Run() { Read(); }
 
-   private:
+ private:
     void Read() {
         parser_.emplace();
         parser_->header_limit(kMaxRequestHeadBytes);
         parser_->body_limit(kMaxRequestBodyBytes);
         stream_.expires_after(std::chrono::seconds(kReadTimeoutSeconds));
-        bhttp::async_read(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+        bhttp::async_read(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
     }
 
     void OnRead(beast::error_code ec) {
@@ -48,9 +49,11 @@ class Session : public std::enable_shared_from_this<Session> {
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
             return Close();
         }
-        if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) return Refuse(bhttp::status::request_header_fields_too_large,
-                                                            "request header fields too large");
-        if (ec == bhttp::error::body_limit) return Refuse(bhttp::status::payload_too_large, "payload too large");
+        if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
+            return Refuse(bhttp::status::request_header_fields_too_large,
+                          "request header fields too large");
+        if (ec == bhttp::error::body_limit)
+            return Refuse(bhttp::status::payload_too_large, "payload too large");
         if (ec) return Refuse(bhttp::status::bad_request, "malformed request");
         request_ = parser_->release();
         Handle(/*may_refresh_keys=*/true);
@@ -61,7 +64,8 @@ class Session : public std::enable_shared_from_this<Session> {
         adapters::HandleStatus status = adapters::HandleStatus::kDone;
         try {
             deferred_ = nullptr;
-            status = adapters::HandleRequest(runtime_, request_, response_, connection_, may_refresh_keys, &deferred_);
+            status = adapters::HandleRequest(runtime_, request_, response_, connection_,
+                                             may_refresh_keys, &deferred_);
         } catch (const std::exception& e) {
             // The one outermost catch: anything stray denies with 500 (STYLE habit 3).
             runtime_.metrics().internal_errors.fetch_add(1, std::memory_order_relaxed);
@@ -77,11 +81,13 @@ class Session : public std::enable_shared_from_this<Session> {
             // Blocking provider I/O runs on the worker pool; the answer is written back on
             // this connection's loop.
             auto executor = stream_.get_executor();
-            asio::post(workers_, [self = shared_from_this(), executor, work = std::move(deferred_)]() mutable {
+            asio::post(workers_, [self = shared_from_this(), executor,
+                                  work = std::move(deferred_)]() mutable {
                 try {
                     work(self->response_);
                 } catch (const std::exception& e) {
-                    Log(LogLevel::kError, "internal_error", {{"error", std::string_view(e.what())}});
+                    Log(LogLevel::kError, "internal_error",
+                        {{"error", std::string_view(e.what())}});
                     self->response_.result(bhttp::status::internal_server_error);
                     self->response_.body() = "internal error\n";
                 }
@@ -161,7 +167,8 @@ namespace {
 
 void Accept(tcp::acceptor& acceptor, asio::io_context& ioc, adapters::Runtime& runtime,
             oidc::Provider* provider, asio::thread_pool& workers) {
-    acceptor.async_accept(ioc, [&acceptor, &ioc, &runtime, provider, &workers](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(ioc, [&acceptor, &ioc, &runtime, provider, &workers](beast::error_code ec,
+                                                                               tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
         if (!ec) std::make_shared<Session>(std::move(socket), runtime, provider, workers)->Run();
         Accept(acceptor, ioc, runtime, provider, workers);
@@ -173,14 +180,16 @@ void Accept(tcp::acceptor& acceptor, asio::io_context& ioc, adapters::Runtime& r
 Status<std::string> Server::Start() {
     const auto colon = options_.listen.rfind(':');
     std::string host = options_.listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     const std::string port_text = options_.listen.substr(colon + 1);
     beast::error_code ec;
     const auto address = asio::ip::make_address(host, ec);
     if (ec) return MakeError("cannot listen on " + options_.listen + ": not an IP address");
     unsigned short port = static_cast<unsigned short>(std::stoi(port_text));
 
-    int threads = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
+    int threads = options_.threads > 0 ? options_.threads
+                                       : static_cast<int>(std::thread::hardware_concurrency());
     if (threads <= 0) threads = 1;
     for (int i = 0; i < threads; ++i) {
         auto loop = std::make_unique<Loop>();
@@ -189,7 +198,8 @@ Status<std::string> Server::Start() {
         if (!ec) loop->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
         if (!ec) {
             int one = 1;
-            if (::setsockopt(loop->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+            if (::setsockopt(loop->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one,
+                             sizeof one) != 0) {
                 ec = beast::error_code(errno, beast::system_category());
             }
         }
@@ -210,7 +220,8 @@ Status<std::string> Server::Start() {
                     ioc->run();
                     return;
                 } catch (const std::exception& e) {
-                    Log(LogLevel::kError, "event_loop_error", {{"error", std::string_view(e.what())}});
+                    Log(LogLevel::kError, "event_loop_error",
+                        {{"error", std::string_view(e.what())}});
                 }
             }
         });
@@ -222,7 +233,8 @@ void Server::Shutdown() {
     if (loops_.empty() || shutting_down_) return;
     shutting_down_ = true;
     runtime_.SetDraining();
-    drain_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(options_.drain_seconds);
+    drain_deadline_ =
+        std::chrono::steady_clock::now() + std::chrono::seconds(options_.drain_seconds);
     for (auto& loop : loops_) {
         asio::post(loop->ioc, [l = loop.get()] {
             beast::error_code ec;
@@ -237,7 +249,8 @@ void Server::Wait() {
         // In-flight requests finish on their own; idle keep-alive connections are cut at the
         // drain bound.
         auto all_stopped = [this] {
-            return std::all_of(loops_.begin(), loops_.end(), [](const auto& l) { return l->ioc.stopped(); });
+            return std::all_of(loops_.begin(), loops_.end(),
+                               [](const auto& l) { return l->ioc.stopped(); });
         };
         while (!all_stopped() && std::chrono::steady_clock::now() < drain_deadline_) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -3,13 +3,12 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "adapters/handler.h"
 #include "common/result.h"
@@ -33,7 +32,7 @@ struct ServerOptions {
 };
 
 class Server {
-   public:
+ public:
     Server(adapters::Runtime& runtime, oidc::Provider* provider, ServerOptions options);
     ~Server();
 
@@ -44,14 +43,15 @@ class Server {
     void Wait();
     unsigned short port() const { return port_; }
 
-   private:
+ private:
     struct Loop;
     adapters::Runtime& runtime_;
     oidc::Provider* provider_;
     ServerOptions options_;
     std::vector<std::unique_ptr<Loop>> loops_;
     // Blocking calls to the provider (the token endpoint) run here, off the event loops.
-    std::unique_ptr<boost::asio::thread_pool> workers_ = std::make_unique<boost::asio::thread_pool>(2);
+    std::unique_ptr<boost::asio::thread_pool> workers_ =
+        std::make_unique<boost::asio::thread_pool>(2);
     std::vector<std::thread> threads_;
     unsigned short port_ = 0;
     bool shutting_down_ = false;

@@ -15,9 +15,15 @@
 namespace stepgate::jose {
 
 enum class Algorithm : std::uint8_t {
-    kRS256, kRS384, kRS512,
-    kPS256, kPS384, kPS512,
-    kES256, kES384, kES512,
+    kRS256,
+    kRS384,
+    kRS512,
+    kPS256,
+    kPS384,
+    kPS512,
+    kES256,
+    kES384,
+    kES512,
     kEdDSA,
 };
 inline constexpr int kAlgorithmCount = 10;
@@ -28,14 +34,14 @@ std::optional<Algorithm> ParseAlgorithm(std::string_view name);
 std::string_view AlgorithmName(Algorithm algorithm);
 
 class AlgorithmSet {
-   public:
+ public:
     static AlgorithmSet All() { return AlgorithmSet((1u << kAlgorithmCount) - 1); }
     static AlgorithmSet None() { return AlgorithmSet(0); }
     void Add(Algorithm a) { bits_ |= Bit(a); }
     bool Contains(Algorithm a) const { return (bits_ & Bit(a)) != 0; }
     bool empty() const { return bits_ == 0; }
 
-   private:
+ private:
     explicit AlgorithmSet(std::uint32_t bits) : bits_(bits) {}
     static std::uint32_t Bit(Algorithm a) { return 1u << static_cast<int>(a); }
     std::uint32_t bits_;
@@ -49,7 +55,7 @@ using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
 enum class KeyType { kRsa, kEc, kOkp };
 
 struct Jwk {
-    std::string kid;                     // empty when the JWK has none
+    std::string kid;  // empty when the JWK has none
     KeyType type = KeyType::kRsa;
     std::string curve;                   // "P-256", "P-384", "P-521", "Ed25519" (EC/OKP)
     std::optional<Algorithm> algorithm;  // the JWK's own `alg`, when present
@@ -60,7 +66,7 @@ struct Jwk {
 };
 
 class KeySet {
-   public:
+ public:
     // Parses a JWK Set document. Keys that are not usable for signature verification
     // (use other than "sig", symmetric, private parts present, unsupported curve, RSA
     // below 2048 bits) are skipped, not errors; a document that is not a JWK Set is an error.
@@ -74,7 +80,7 @@ class KeySet {
     std::size_t size() const { return keys_.size(); }
     const std::vector<Jwk>& keys() const { return keys_; }
 
-   private:
+ private:
     std::vector<Jwk> keys_;
 };
 

@@ -26,12 +26,18 @@ std::shared_ptr<spdlog::logger>& Logger() {
 
 std::string_view LevelName(LogLevel level) {
     switch (level) {
-        case LogLevel::kTrace: return "trace";
-        case LogLevel::kDebug: return "debug";
-        case LogLevel::kInfo: return "info";
-        case LogLevel::kWarn: return "warn";
-        case LogLevel::kError: return "error";
-        case LogLevel::kOff: return "off";
+        case LogLevel::kTrace:
+            return "trace";
+        case LogLevel::kDebug:
+            return "debug";
+        case LogLevel::kInfo:
+            return "info";
+        case LogLevel::kWarn:
+            return "warn";
+        case LogLevel::kError:
+            return "error";
+        case LogLevel::kOff:
+            return "off";
     }
     return "info";
 }
@@ -39,7 +45,9 @@ std::string_view LevelName(LogLevel level) {
 std::string Timestamp() {
     const auto now = std::chrono::system_clock::now();
     const auto seconds = std::chrono::system_clock::to_time_t(now);
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+        1000;
     std::tm utc{};
     gmtime_r(&seconds, &utc);
     char buffer[96];
@@ -66,10 +74,13 @@ void InitLogging(LogLevel level) {
     (void)Logger();
 }
 
-void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
+void SetLogLevel(LogLevel level) {
+    g_level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
 
 bool LogEnabled(LogLevel level) {
-    return level != LogLevel::kOff && static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
+    return level != LogLevel::kOff &&
+           static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }
 
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {

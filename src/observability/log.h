@@ -29,13 +29,13 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
 // Allows `per_second` events a second and counts the ones it drops, so that a flood of bad
 // tokens cannot become a flood of log lines.
 class LogRateLimiter {
-   public:
+ public:
     explicit LogRateLimiter(std::int64_t per_second) : per_second_(per_second) {}
     // True when this event may be logged; `suppressed` gets how many were dropped since the
     // last allowed one.
     bool Allow(std::int64_t now_seconds, std::int64_t& suppressed);
 
-   private:
+ private:
     std::int64_t per_second_;
     std::atomic<std::int64_t> window_{0};
     std::atomic<std::int64_t> count_{0};

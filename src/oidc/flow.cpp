@@ -13,20 +13,23 @@ using Json = nlohmann::json;
 
 std::string RandomUrlToken(std::size_t bytes) {
     std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) return {};
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1)
+        return {};
     return jose::Base64UrlEncode(raw);
 }
 
 std::string PkceS256(std::string_view verifier) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (EVP_Digest(verifier.data(), verifier.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
+    if (EVP_Digest(verifier.data(), verifier.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        return {};
     return jose::Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string EncodeFlow(const FlowState& flow) {
-    Json doc = {{"v", 1},          {"s", flow.state}, {"n", flow.nonce},     {"cv", flow.code_verifier},
-                {"rd", flow.rd},   {"l", flow.level}, {"t", flow.started_at}};
+    Json doc = {
+        {"v", 1},        {"s", flow.state}, {"n", flow.nonce},     {"cv", flow.code_verifier},
+        {"rd", flow.rd}, {"l", flow.level}, {"t", flow.started_at}};
     if (flow.max_age) doc["ma"] = *flow.max_age;
     if (!flow.subject_hint.empty()) doc["sub"] = flow.subject_hint;
     return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -46,7 +49,8 @@ std::optional<FlowState> DecodeFlow(std::string_view json) {
         flow.started_at = doc.at("t").get<std::int64_t>();
         if (doc.contains("ma")) flow.max_age = doc.at("ma").get<std::int64_t>();
         if (doc.contains("sub")) flow.subject_hint = doc.at("sub").get<std::string>();
-        if (flow.state.empty() || flow.nonce.empty() || flow.code_verifier.empty()) return std::nullopt;
+        if (flow.state.empty() || flow.nonce.empty() || flow.code_verifier.empty())
+            return std::nullopt;
         return flow;
     } catch (const Json::exception&) {
         return std::nullopt;
@@ -63,8 +67,8 @@ std::string FormEncode(std::string_view value) {
     out.reserve(value.size() * 3);
     for (char c : value) {
         const auto byte = static_cast<unsigned char>(c);
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.' || c == '~') {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
             out.push_back(c);
         } else {
             out.push_back('%');

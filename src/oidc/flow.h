@@ -24,11 +24,11 @@ struct FlowState {
     std::string state;
     std::string nonce;
     std::string code_verifier;
-    std::string rd;                        // accepted absolute URL
-    core::LevelIndex level = 0;            // what the target requires
-    std::optional<std::int64_t> max_age;   // sent to the provider
+    std::string rd;                       // accepted absolute URL
+    core::LevelIndex level = 0;           // what the target requires
+    std::optional<std::int64_t> max_age;  // sent to the provider
     std::int64_t started_at = 0;
-    std::string subject_hint;              // the session's sub when the flow started (if any)
+    std::string subject_hint;  // the session's sub when the flow started (if any)
 };
 
 std::string EncodeFlow(const FlowState& flow);
@@ -45,17 +45,17 @@ struct AuthorizationRequest {
     std::string state;
     std::string nonce;
     std::string code_challenge;
-    std::vector<std::string> acr_values;   // required level's first, then stronger
+    std::vector<std::string> acr_values;  // required level's first, then stronger
     std::optional<std::int64_t> max_age;
-    bool prompt_login = false;             // for providers that ignore max_age
+    bool prompt_login = false;  // for providers that ignore max_age
     std::string login_hint;
 };
 
 std::string AuthorizationUrl(const AuthorizationRequest& request);
 
 enum class CallbackFailure {
-    kWeakerThanAsked,    // acr/amr below the level asked for
-    kAuthTimeMissing,    // max_age was sent but no auth_time came back (OIDC Core §3.1.2.1)
+    kWeakerThanAsked,      // acr/amr below the level asked for
+    kAuthTimeMissing,      // max_age was sent but no auth_time came back (OIDC Core §3.1.2.1)
     kStaleAuthentication,  // auth_time older than max_age
 };
 

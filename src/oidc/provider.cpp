@@ -114,7 +114,8 @@ bool Provider::FetchAll() {
     }
     auto discovery = ParseDiscovery(discovery_response->body, issuer_);
     if (!discovery) {
-        Log(LogLevel::kWarn, "discovery_invalid", {{"issuer", issuer_}, {"error", discovery.error()}});
+        Log(LogLevel::kWarn, "discovery_invalid",
+            {{"issuer", issuer_}, {"error", discovery.error()}});
         return false;
     }
     auto jwks_response = http::Fetch({.url = discovery->jwks_uri});
@@ -150,7 +151,8 @@ void Provider::Run() {
         const bool periodic_due = now >= next_periodic;
         const bool asked = !waiting_.empty();
         if (!periodic_due && !asked) {
-            wake_.wait_for(lock, std::chrono::seconds(std::max<std::int64_t>(1, next_periodic - now)));
+            wake_.wait_for(lock,
+                           std::chrono::seconds(std::max<std::int64_t>(1, next_periodic - now)));
             continue;
         }
         std::vector<std::function<void()>> waiting;
@@ -163,14 +165,17 @@ void Provider::Run() {
             lock.unlock();
             const bool ok = FetchAll();
             lock.lock();
-            (ok ? stats_.jwks_refresh_ok : stats_.jwks_refresh_failed).fetch_add(1, std::memory_order_relaxed);
+            (ok ? stats_.jwks_refresh_ok : stats_.jwks_refresh_failed)
+                .fetch_add(1, std::memory_order_relaxed);
             if (ok) {
                 retry_seconds = 1;
                 next_periodic = clock_.Now() + refresh_seconds_;
             } else {
                 // Until keys load, retry soon with backoff; afterwards, keep the cached keys
                 // and retry at a tenth of the period.
-                next_periodic = clock_.Now() + (Ready() ? std::max<std::int64_t>(5, refresh_seconds_ / 10) : retry_seconds);
+                next_periodic =
+                    clock_.Now() +
+                    (Ready() ? std::max<std::int64_t>(5, refresh_seconds_ / 10) : retry_seconds);
                 retry_seconds = std::min<std::int64_t>(retry_seconds * 2, 30);
             }
         }

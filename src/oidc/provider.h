@@ -39,7 +39,7 @@ struct ProviderStats {
 };
 
 class Provider {
-   public:
+ public:
     Provider(std::string issuer, std::int64_t refresh_seconds, std::int64_t throttle_seconds,
              const Clock& clock);
     ~Provider();
@@ -61,7 +61,7 @@ class Provider {
 
     const ProviderStats& stats() const { return stats_; }
 
-   private:
+ private:
     void Run();
     bool FetchAll();
 

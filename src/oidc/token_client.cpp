@@ -30,13 +30,15 @@ Result<TokenResponse, std::string> ExchangeCode(const TokenRequest& request) {
     std::string body = "grant_type=authorization_code&code=" + FormEncode(request.code) +
                        "&redirect_uri=" + FormEncode(request.redirect_uri) +
                        "&code_verifier=" + FormEncode(request.code_verifier);
-    const std::string_view secret = request.client_secret ? request.client_secret->Reveal() : std::string_view();
+    const std::string_view secret =
+        request.client_secret ? request.client_secret->Reveal() : std::string_view();
     if (request.auth_method == ClientAuthMethod::kClientSecretBasic) {
         // RFC 6749 §2.3.1: id and secret are form-encoded before Basic.
         call.headers["Authorization"] =
             "Basic " + Base64(FormEncode(request.client_id) + ":" + FormEncode(secret));
     } else {
-        body += "&client_id=" + FormEncode(request.client_id) + "&client_secret=" + FormEncode(secret);
+        body +=
+            "&client_id=" + FormEncode(request.client_id) + "&client_secret=" + FormEncode(secret);
     }
     call.body = std::move(body);
     auto response = http::Fetch(call);
@@ -44,17 +46,19 @@ Result<TokenResponse, std::string> ExchangeCode(const TokenRequest& request) {
     auto doc = nlohmann::json::parse(response->body, nullptr, false);
     if (response->status != 200) {
         std::string code = "unknown";
-        if (doc.is_object() && doc.contains("error") && doc["error"].is_string()) code = doc["error"].get<std::string>();
+        if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
+            code = doc["error"].get<std::string>();
         if (code.size() > 64) code.resize(64);
-        return MakeError("token endpoint refused the code (status " + std::to_string(response->status) +
-                         ", error " + code + ")");
+        return MakeError("token endpoint refused the code (status " +
+                         std::to_string(response->status) + ", error " + code + ")");
     }
     if (!doc.is_object() || !doc.contains("id_token") || !doc["id_token"].is_string()) {
         return MakeError(std::string("token endpoint answered without an id_token"));
     }
     TokenResponse out;
     out.id_token = doc["id_token"].get<std::string>();
-    if (doc.contains("scope") && doc["scope"].is_string()) out.scope = doc["scope"].get<std::string>();
+    if (doc.contains("scope") && doc["scope"].is_string())
+        out.scope = doc["scope"].get<std::string>();
     return out;
 }
 

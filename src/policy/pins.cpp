@@ -31,8 +31,8 @@ std::string EncodeComponent(std::string_view value) {
     for (char c : value) {
         const auto byte = static_cast<unsigned char>(c);
         const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                           c == '~' || c == ',' || c == ':';
+                           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~' ||
+                           c == ',' || c == ':';
         if (plain) {
             out.push_back(c);
         } else {
@@ -48,18 +48,25 @@ std::string EncodeComponent(std::string_view value) {
 
 std::string_view Describe(PinError error) {
     switch (error) {
-        case PinError::kUnknownKey: return "unknown pin key in the auth URL";
-        case PinError::kDuplicateKey: return "a pin key is repeated in the auth URL";
-        case PinError::kBadValue: return "a pin value in the auth URL is malformed";
-        case PinError::kUnknownPolicy: return "the pinned policy names no rule";
-        case PinError::kUnknownLevel: return "the pinned level is not configured";
-        case PinError::kPolicyAndInline: return "policy= cannot be combined with inline pins";
+        case PinError::kUnknownKey:
+            return "unknown pin key in the auth URL";
+        case PinError::kDuplicateKey:
+            return "a pin key is repeated in the auth URL";
+        case PinError::kBadValue:
+            return "a pin value in the auth URL is malformed";
+        case PinError::kUnknownPolicy:
+            return "the pinned policy names no rule";
+        case PinError::kUnknownLevel:
+            return "the pinned level is not configured";
+        case PinError::kPolicyAndInline:
+            return "policy= cannot be combined with inline pins";
     }
     return "bad pins";
 }
 
-Result<std::optional<Pins>, PinError> ParsePins(std::string_view query, const Policy& policy,
-                                                std::initializer_list<std::string_view> ignored_keys) {
+Result<std::optional<Pins>, PinError> ParsePins(
+    std::string_view query, const Policy& policy,
+    std::initializer_list<std::string_view> ignored_keys) {
     std::array<std::optional<std::string>, kPinKeys.size()> values;
     std::size_t pos = 0;
     std::string key, value;
@@ -69,8 +76,10 @@ Result<std::optional<Pins>, PinError> ParsePins(std::string_view query, const Po
         pos = end + 1;
         if (pair.empty()) continue;
         const std::size_t equals = pair.find('=');
-        if (!DecodeQueryComponent(pair.substr(0, equals), key)) return MakeError(PinError::kBadValue);
-        if (std::find(ignored_keys.begin(), ignored_keys.end(), key) != ignored_keys.end()) continue;
+        if (!DecodeQueryComponent(pair.substr(0, equals), key))
+            return MakeError(PinError::kBadValue);
+        if (std::find(ignored_keys.begin(), ignored_keys.end(), key) != ignored_keys.end())
+            continue;
         const auto it = std::find(kPinKeys.begin(), kPinKeys.end(), key);
         if (it == kPinKeys.end()) return MakeError(PinError::kUnknownKey);
         if (equals == std::string_view::npos) return MakeError(PinError::kBadValue);
@@ -81,12 +90,14 @@ Result<std::optional<Pins>, PinError> ParsePins(std::string_view query, const Po
         if (slot) return MakeError(PinError::kDuplicateKey);
         slot = value;
     }
-    const bool any = std::any_of(values.begin(), values.end(), [](const auto& v) { return v.has_value(); });
+    const bool any =
+        std::any_of(values.begin(), values.end(), [](const auto& v) { return v.has_value(); });
     if (!any) return std::optional<Pins>();
 
     Pins pins;
     if (values[0]) {
-        if (std::any_of(values.begin() + 1, values.end(), [](const auto& v) { return v.has_value(); })) {
+        if (std::any_of(values.begin() + 1, values.end(),
+                        [](const auto& v) { return v.has_value(); })) {
             return MakeError(PinError::kPolicyAndInline);
         }
         const Rule* rule = policy.FindRule(*values[0]);
@@ -110,9 +121,12 @@ Result<std::optional<Pins>, PinError> ParsePins(std::string_view query, const Po
         if (!seconds) return MakeError(PinError::kBadValue);
         pins.requirement.max_age = *seconds;
     }
-    if (values[3] && !SplitList(*values[3], pins.requirement.groups_any)) return MakeError(PinError::kBadValue);
-    if (values[4] && !SplitList(*values[4], pins.requirement.groups_all)) return MakeError(PinError::kBadValue);
-    if (values[5] && !SplitList(*values[5], pins.requirement.scopes_all)) return MakeError(PinError::kBadValue);
+    if (values[3] && !SplitList(*values[3], pins.requirement.groups_any))
+        return MakeError(PinError::kBadValue);
+    if (values[4] && !SplitList(*values[4], pins.requirement.groups_all))
+        return MakeError(PinError::kBadValue);
+    if (values[5] && !SplitList(*values[5], pins.requirement.scopes_all))
+        return MakeError(PinError::kBadValue);
 
     for (std::size_t i = 1; i < kPinKeys.size(); ++i) {
         if (!values[i]) continue;

@@ -15,7 +15,7 @@ namespace stepgate::policy {
 enum class PinError {
     kUnknownKey,
     kDuplicateKey,
-    kBadValue,       // empty, badly escaped, or a malformed duration
+    kBadValue,  // empty, badly escaped, or a malformed duration
     kUnknownPolicy,
     kUnknownLevel,
     kPolicyAndInline,  // `policy=` cannot be combined with inline pins
@@ -31,7 +31,8 @@ struct Pins {
 
 // nullopt when the query holds no pins. `ignored_keys` are accepted and skipped (for
 // /start, where `rd` travels with the pins).
-Result<std::optional<Pins>, PinError> ParsePins(std::string_view query, const Policy& policy,
-                                                std::initializer_list<std::string_view> ignored_keys = {});
+Result<std::optional<Pins>, PinError> ParsePins(
+    std::string_view query, const Policy& policy,
+    std::initializer_list<std::string_view> ignored_keys = {});
 
 }  // namespace stepgate::policy

@@ -66,11 +66,11 @@ Result<HostPattern> HostPattern::Parse(std::string_view text) {
     }
     if (name.empty()) return MakeError(std::string("a wildcard host needs a domain after `*.`"));
     for (char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '.' || c == '_';
+        const bool ok =
+            (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
         if (!ok) {
-            return MakeError(std::string(
-                "a host pattern is a name like `app.example.com` or `*.example.com`"));
+            return MakeError(
+                std::string("a host pattern is a name like `app.example.com` or `*.example.com`"));
         }
     }
     return pattern;
@@ -134,9 +134,8 @@ bool Rule::Matches(std::string_view host, std::string_view match_path,
     if (!methods.empty() && std::find(methods.begin(), methods.end(), method) == methods.end()) {
         return false;
     }
-    if (!hosts.empty() && std::none_of(hosts.begin(), hosts.end(), [&](const HostPattern& h) {
-            return h.Matches(host);
-        })) {
+    if (!hosts.empty() && std::none_of(hosts.begin(), hosts.end(),
+                                       [&](const HostPattern& h) { return h.Matches(host); })) {
         return false;
     }
     if (!paths.empty() && std::none_of(paths.begin(), paths.end(), [&](const PathPattern& p) {

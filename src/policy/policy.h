@@ -13,12 +13,12 @@ namespace stepgate::policy {
 
 // `shop.example.com` (exact) or `*.example.com` (any name below, not the apex).
 class HostPattern {
-   public:
+ public:
     static Result<HostPattern> Parse(std::string_view text);
     bool Matches(std::string_view normalized_host) const;
     const std::string& text() const { return text_; }
 
-   private:
+ private:
     std::string text_;
     bool wildcard_ = false;
     std::string suffix_;  // for wildcards: ".example.com"
@@ -27,12 +27,12 @@ class HostPattern {
 // `/exact`, `*` for one segment (or part of one: `*.json`), `**` for any depth, so that
 // `/admin/**` matches `/admin` and everything below it.
 class PathPattern {
-   public:
+ public:
     static Result<PathPattern> Parse(std::string_view text, bool case_insensitive);
     bool Matches(std::string_view match_path) const;
     const std::string& text() const { return text_; }
 
-   private:
+ private:
     std::string text_;
     std::vector<std::string> segments_;
 };
@@ -44,8 +44,7 @@ struct Rule {
     std::vector<std::string> methods;  // upper-case; empty: any method
     core::Requirement require;
 
-    bool Matches(std::string_view host, std::string_view match_path,
-                 std::string_view method) const;
+    bool Matches(std::string_view host, std::string_view match_path, std::string_view method) const;
 };
 
 struct Policy {

@@ -47,7 +47,8 @@ std::optional<std::string> AcceptRedirect(std::string_view rd, const RedirectPol
     const auto separator = rd.find("://");
     if (separator == std::string_view::npos) return std::nullopt;  // https:evil, javascript:, data:
     std::string scheme;
-    for (char c : rd.substr(0, separator)) scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : rd.substr(0, separator))
+        scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     if (scheme != "https" && !(scheme == "http" && !policy.require_https)) return std::nullopt;
     std::string_view rest = rd.substr(separator + 3);
     const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
@@ -56,7 +57,8 @@ std::optional<std::string> AcceptRedirect(std::string_view rd, const RedirectPol
     auto host = NormalizeHost(authority);
     if (!host || !HostAllowed(*host, policy)) return std::nullopt;
     std::string_view tail = rest.substr(authority_end);
-    return scheme + "://" + std::string(authority) + (tail.empty() ? std::string("/") : std::string(tail));
+    return scheme + "://" + std::string(authority) +
+           (tail.empty() ? std::string("/") : std::string(tail));
 }
 
 }  // namespace stepgate::policy

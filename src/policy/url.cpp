@@ -31,16 +31,26 @@ bool IsHostChar(char c) {
 
 std::string_view Describe(UrlError error) {
     switch (error) {
-        case UrlError::kNotAbsolute: return "the original URL is not an absolute http(s) URL";
-        case UrlError::kFragment: return "the original URL carries a fragment";
-        case UrlError::kBadHost: return "the original host is not valid";
-        case UrlError::kBadPath: return "the original path is not valid";
-        case UrlError::kDotSegment: return "the original path holds a dot segment";
-        case UrlError::kBadEscape: return "the original path holds an invalid percent-escape";
-        case UrlError::kDoubleEncoding: return "the original path is encoded twice";
-        case UrlError::kControlCharacter: return "the original path holds a control character";
-        case UrlError::kBackslash: return "the original path holds a backslash";
-        case UrlError::kTooLong: return "the original URL is too long";
+        case UrlError::kNotAbsolute:
+            return "the original URL is not an absolute http(s) URL";
+        case UrlError::kFragment:
+            return "the original URL carries a fragment";
+        case UrlError::kBadHost:
+            return "the original host is not valid";
+        case UrlError::kBadPath:
+            return "the original path is not valid";
+        case UrlError::kDotSegment:
+            return "the original path holds a dot segment";
+        case UrlError::kBadEscape:
+            return "the original path holds an invalid percent-escape";
+        case UrlError::kDoubleEncoding:
+            return "the original path is encoded twice";
+        case UrlError::kControlCharacter:
+            return "the original path holds a control character";
+        case UrlError::kBackslash:
+            return "the original path holds a backslash";
+        case UrlError::kTooLong:
+            return "the original URL is too long";
     }
     return "the original URL is not valid";
 }
@@ -71,8 +81,7 @@ Result<std::string, UrlError> NormalizeHost(std::string_view host_and_port) {
     if (colon != std::string_view::npos) {
         std::string_view port = host.substr(colon + 1);
         if (port.empty() || port.size() > 5 ||
-            !std::all_of(port.begin(), port.end(),
-                         [](char c) { return c >= '0' && c <= '9'; })) {
+            !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
             return MakeError(UrlError::kBadHost);
         }
         int value = 0;
@@ -88,7 +97,8 @@ Result<std::string, UrlError> NormalizeHost(std::string_view host_and_port) {
         if (!IsHostChar(c)) return MakeError(UrlError::kBadHost);
         out.push_back(LowerAscii(c));
     }
-    if (out.front() == '.' || out.find("..") != std::string::npos) return MakeError(UrlError::kBadHost);
+    if (out.front() == '.' || out.find("..") != std::string::npos)
+        return MakeError(UrlError::kBadHost);
     return out;
 }
 
@@ -172,7 +182,8 @@ Result<TargetUrl, UrlError> ParseOriginForm(std::string_view scheme, std::string
     url.authority = std::string(host);
     url.raw_path_and_query = std::string(target);
     url.path = std::move(*path);
-    if (question != std::string_view::npos) url.raw_query = std::string(target.substr(question + 1));
+    if (question != std::string_view::npos)
+        url.raw_query = std::string(target.substr(question + 1));
     return url;
 }
 

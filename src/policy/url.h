@@ -11,15 +11,15 @@
 namespace stepgate::policy {
 
 enum class UrlError {
-    kNotAbsolute,     // X-Original-URL must be an absolute http(s) URL
-    kFragment,        // a fragment never reaches a server
+    kNotAbsolute,  // X-Original-URL must be an absolute http(s) URL
+    kFragment,     // a fragment never reaches a server
     kBadHost,
-    kBadPath,         // not starting with '/', or unusable
-    kDotSegment,      // `.` or `..` (also `..;x`) after decoding
-    kBadEscape,       // invalid percent-escape
-    kDoubleEncoding,  // an escaped `.`, `/`, `%` or `\` left after decoding once
+    kBadPath,           // not starting with '/', or unusable
+    kDotSegment,        // `.` or `..` (also `..;x`) after decoding
+    kBadEscape,         // invalid percent-escape
+    kDoubleEncoding,    // an escaped `.`, `/`, `%` or `\` left after decoding once
     kControlCharacter,  // NUL or another control character
-    kBackslash,       // some applications read `\` as `/`
+    kBackslash,         // some applications read `\` as `/`
     kTooLong,
 };
 
@@ -41,9 +41,9 @@ struct NormalizedPath {
 Result<NormalizedPath, UrlError> NormalizePath(std::string_view raw_path, bool case_insensitive);
 
 struct TargetUrl {
-    std::string scheme;  // "http" or "https", lower-case
-    std::string host;    // normalized host
-    std::string authority;  // host[:port] as received (validated): for building `rd`
+    std::string scheme;              // "http" or "https", lower-case
+    std::string host;                // normalized host
+    std::string authority;           // host[:port] as received (validated): for building `rd`
     std::string raw_path_and_query;  // as received: for building `rd`
     NormalizedPath path;
     std::string raw_query;  // without '?'

@@ -14,7 +14,8 @@ std::string_view Trim(std::string_view text) {
 
 // "name_3" -> 3 for the family `name`; nullopt for anything else.
 std::optional<std::size_t> ChunkIndex(std::string_view cookie, std::string_view name) {
-    if (cookie.size() < name.size() + 2 || cookie.compare(0, name.size(), name) != 0 || cookie[name.size()] != '_') {
+    if (cookie.size() < name.size() + 2 || cookie.compare(0, name.size(), name) != 0 ||
+        cookie[name.size()] != '_') {
         return std::nullopt;
     }
     std::string_view digits = cookie.substr(name.size() + 1);
@@ -41,7 +42,8 @@ CookiePairs ParseCookieHeader(std::string_view header) {
         if (equals == std::string_view::npos || equals == 0) continue;
         std::string_view name = Trim(pair.substr(0, equals));
         std::string_view value = Trim(pair.substr(equals + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+            value = value.substr(1, value.size() - 2);
         pairs.emplace_back(name, value);
     }
     return pairs;
@@ -63,7 +65,9 @@ std::optional<std::string> ReadCookie(const CookiePairs& cookies, std::string_vi
         if (chunks[*index]) return std::nullopt;
         chunks[*index] = value;
     }
-    if (whole) return whole->size() <= kMaxValueBytes ? std::optional<std::string>(std::string(*whole)) : std::nullopt;
+    if (whole)
+        return whole->size() <= kMaxValueBytes ? std::optional<std::string>(std::string(*whole))
+                                               : std::nullopt;
     if (chunks.empty()) return std::nullopt;
     std::string joined;
     for (const auto& chunk : chunks) {
@@ -79,13 +83,15 @@ bool HasCookieFamily(const CookiePairs& cookies, std::string_view name) {
     });
 }
 
-std::string SetCookieHeader(std::string_view name, std::string_view value, const CookieAttributes& attributes) {
+std::string SetCookieHeader(std::string_view name, std::string_view value,
+                            const CookieAttributes& attributes) {
     std::string header;
     header.reserve(name.size() + value.size() + 96);
     header.append(name).append("=").append(value);
     header.append("; Path=").append(attributes.path);
     if (!attributes.domain.empty()) header.append("; Domain=").append(attributes.domain);
-    if (attributes.max_age >= 0) header.append("; Max-Age=").append(std::to_string(attributes.max_age));
+    if (attributes.max_age >= 0)
+        header.append("; Max-Age=").append(std::to_string(attributes.max_age));
     header.append("; HttpOnly");
     if (attributes.secure) header.append("; Secure");
     header.append("; SameSite=Lax");
@@ -99,7 +105,8 @@ std::string ClearCookieHeader(std::string_view name, const CookieAttributes& att
 }
 
 std::vector<std::string> WriteCookieFamily(std::string_view name, std::string_view value,
-                                           const CookieAttributes& attributes, const CookiePairs& request_cookies) {
+                                           const CookieAttributes& attributes,
+                                           const CookiePairs& request_cookies) {
     std::vector<std::string> headers;
     if (value.size() > kMaxValueBytes) return headers;
     const std::string base(name);
@@ -112,7 +119,8 @@ std::vector<std::string> WriteCookieFamily(std::string_view name, std::string_vi
     }
     std::size_t count = 0;
     for (std::size_t pos = 0; pos < value.size(); pos += kChunkBytes, ++count) {
-        headers.push_back(SetCookieHeader(base + "_" + std::to_string(count), value.substr(pos, kChunkBytes), attributes));
+        headers.push_back(SetCookieHeader(base + "_" + std::to_string(count),
+                                          value.substr(pos, kChunkBytes), attributes));
     }
     for (const auto& [cookie, ignored] : request_cookies) {
         if (cookie == name) headers.push_back(ClearCookieHeader(cookie, attributes));
@@ -122,7 +130,8 @@ std::vector<std::string> WriteCookieFamily(std::string_view name, std::string_vi
     return headers;
 }
 
-std::vector<std::string> ClearCookieFamily(std::string_view name, const CookieAttributes& attributes,
+std::vector<std::string> ClearCookieFamily(std::string_view name,
+                                           const CookieAttributes& attributes,
                                            const CookiePairs& request_cookies) {
     std::vector<std::string> headers{ClearCookieHeader(name, attributes)};
     for (const auto& [cookie, ignored] : request_cookies) {

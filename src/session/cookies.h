@@ -12,9 +12,9 @@
 
 namespace stepgate::session {
 
-inline constexpr std::size_t kMaxCookies = 64;          // pairs read from one Cookie header
-inline constexpr std::size_t kMaxChunks = 8;            // numbered cookies for one value
-inline constexpr std::size_t kChunkBytes = 3800;        // stays below browsers' 4096 per cookie
+inline constexpr std::size_t kMaxCookies = 64;    // pairs read from one Cookie header
+inline constexpr std::size_t kMaxChunks = 8;      // numbered cookies for one value
+inline constexpr std::size_t kChunkBytes = 3800;  // stays below browsers' 4096 per cookie
 inline constexpr std::size_t kMaxValueBytes = kMaxChunks * kChunkBytes;
 
 using CookiePairs = std::vector<std::pair<std::string_view, std::string_view>>;
@@ -37,15 +37,18 @@ struct CookieAttributes {
     std::int64_t max_age = -1;  // -1: a session cookie (no Max-Age)
 };
 
-std::string SetCookieHeader(std::string_view name, std::string_view value, const CookieAttributes& attributes);
+std::string SetCookieHeader(std::string_view name, std::string_view value,
+                            const CookieAttributes& attributes);
 std::string ClearCookieHeader(std::string_view name, const CookieAttributes& attributes);
 
 // Set-Cookie headers that store `value` under `name` (split when large) and clear the family
 // members the request carried that the new value does not use. Empty when too large.
 std::vector<std::string> WriteCookieFamily(std::string_view name, std::string_view value,
-                                           const CookieAttributes& attributes, const CookiePairs& request_cookies);
+                                           const CookieAttributes& attributes,
+                                           const CookiePairs& request_cookies);
 // Set-Cookie headers that clear every member of the family the request carried (and `name`).
-std::vector<std::string> ClearCookieFamily(std::string_view name, const CookieAttributes& attributes,
+std::vector<std::string> ClearCookieFamily(std::string_view name,
+                                           const CookieAttributes& attributes,
                                            const CookiePairs& request_cookies);
 
 }  // namespace stepgate::session

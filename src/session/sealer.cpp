@@ -32,7 +32,8 @@ struct KdfCtxDeleter {
     void operator()(EVP_KDF_CTX* ctx) const { EVP_KDF_CTX_free(ctx); }
 };
 
-bool DeriveKey(std::string_view secret, std::string_view purpose, unsigned char* out, std::size_t size) {
+bool DeriveKey(std::string_view secret, std::string_view purpose, unsigned char* out,
+               std::size_t size) {
     std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
     if (!kdf) return false;
     std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter> ctx(EVP_KDF_CTX_new(kdf.get()));
@@ -41,7 +42,8 @@ bool DeriveKey(std::string_view secret, std::string_view purpose, unsigned char*
     info += purpose;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"), 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(secret.data()), secret.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(secret.data()),
+                                          secret.size()),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
         OSSL_PARAM_construct_end(),
     };
@@ -75,10 +77,13 @@ std::string Sealer::Seal(std::string_view plaintext, std::string_view context) c
     int length = 0;
     const bool ok =
         ctx && RAND_bytes(iv, kIvBytes) == 1 &&
-        EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, keys_.front().bytes.data(), iv) == 1 &&
-        EVP_EncryptUpdate(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(context.data()),
+        EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, keys_.front().bytes.data(), iv) ==
+            1 &&
+        EVP_EncryptUpdate(ctx.get(), nullptr, &length,
+                          reinterpret_cast<const unsigned char*>(context.data()),
                           static_cast<int>(context.size())) == 1 &&
-        EVP_EncryptUpdate(ctx.get(), ciphertext, &length, reinterpret_cast<const unsigned char*>(plaintext.data()),
+        EVP_EncryptUpdate(ctx.get(), ciphertext, &length,
+                          reinterpret_cast<const unsigned char*>(plaintext.data()),
                           static_cast<int>(plaintext.size())) == 1 &&
         EVP_EncryptFinal_ex(ctx.get(), ciphertext + length, &length) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagBytes), tag) == 1;
@@ -107,13 +112,18 @@ std::optional<std::string> Sealer::Unseal(std::string_view sealed, std::string_v
         std::array<unsigned char, kTagBytes> tag_copy{};
         std::copy(tag, tag + kTagBytes, tag_copy.begin());
         const bool ok =
-            ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes.data(), iv) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(context.data()),
+            ctx &&
+            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.bytes.data(), iv) == 1 &&
+            EVP_DecryptUpdate(ctx.get(), nullptr, &length,
+                              reinterpret_cast<const unsigned char*>(context.data()),
                               static_cast<int>(context.size())) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plaintext.data()), &length, ciphertext,
-                              static_cast<int>(ciphertext_size)) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes), tag_copy.data()) == 1 &&
-            EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plaintext.data()) + length, &length) == 1;
+            EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plaintext.data()),
+                              &length, ciphertext, static_cast<int>(ciphertext_size)) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes),
+                                tag_copy.data()) == 1 &&
+            EVP_DecryptFinal_ex(ctx.get(),
+                                reinterpret_cast<unsigned char*>(plaintext.data()) + length,
+                                &length) == 1;
         if (ok) return plaintext;
         ERR_clear_error();
     }

@@ -16,7 +16,7 @@
 namespace stepgate::session {
 
 class Sealer {
-   public:
+ public:
     // `secrets`: 32 bytes each; the first seals, all unseal (rotation).
     static Result<Sealer> Create(const std::vector<Secret>& secrets, std::string_view purpose);
 
@@ -25,7 +25,7 @@ class Sealer {
     std::string Seal(std::string_view plaintext, std::string_view context) const;
     std::optional<std::string> Unseal(std::string_view sealed, std::string_view context) const;
 
-   private:
+ private:
     struct Key {
         std::array<unsigned char, 32> bytes;
     };

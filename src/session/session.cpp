@@ -33,8 +33,12 @@ bool ReadString(const Json& doc, const char* key, std::string& out) {
 
 std::string EncodeSession(const SessionData& session) {
     const core::Identity& id = session.identity;
-    Json doc = {{"v", 1}, {"sid", session.id}, {"iat", session.issued_at}, {"exp", session.expires_at},
-                {"sub", id.subject}, {"iss", id.issuer}};
+    Json doc = {{"v", 1},
+                {"sid", session.id},
+                {"iat", session.issued_at},
+                {"exp", session.expires_at},
+                {"sub", id.subject},
+                {"iss", id.issuer}};
     if (!id.email.empty()) doc["email"] = id.email;
     if (!id.preferred_username.empty()) doc["pun"] = id.preferred_username;
     if (!id.acr.empty()) doc["acr"] = id.acr;
@@ -54,13 +58,15 @@ std::optional<SessionData> DecodeSession(std::string_view text) {
     Json doc = Json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
     auto version = doc.find("v");
-    if (version == doc.end() || !version->is_number_integer() || version->get<int>() != 1) return std::nullopt;
+    if (version == doc.end() || !version->is_number_integer() || version->get<int>() != 1)
+        return std::nullopt;
     SessionData session;
     core::Identity& id = session.identity;
     id.kind = core::CredentialKind::kSession;
     auto iat = doc.find("iat");
     auto exp = doc.find("exp");
-    if (iat == doc.end() || !iat->is_number_integer() || exp == doc.end() || !exp->is_number_integer()) {
+    if (iat == doc.end() || !iat->is_number_integer() || exp == doc.end() ||
+        !exp->is_number_integer()) {
         return std::nullopt;
     }
     session.issued_at = iat->get<std::int64_t>();
@@ -101,8 +107,8 @@ std::string NewSessionId() {
     return id;
 }
 
-std::optional<SessionData> OpenSession(const Sealer& sealer, std::string_view sealed, std::string_view cookie_name,
-                                       std::int64_t now) {
+std::optional<SessionData> OpenSession(const Sealer& sealer, std::string_view sealed,
+                                       std::string_view cookie_name, std::int64_t now) {
     auto plaintext = sealer.Unseal(sealed, cookie_name);
     if (!plaintext) return std::nullopt;
     auto session = DecodeSession(*plaintext);

@@ -13,8 +13,8 @@
 namespace stepgate::session {
 
 struct SessionData {
-    std::string id;             // random; new at every login and every elevation
-    core::Identity identity;    // kind kSession; level recomputed from acr/amr when read
+    std::string id;           // random; new at every login and every elevation
+    core::Identity identity;  // kind kSession; level recomputed from acr/amr when read
     std::int64_t issued_at = 0;
     std::int64_t expires_at = 0;
 };

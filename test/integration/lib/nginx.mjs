@@ -17,6 +17,7 @@
 //     client response; 403 passes without headers; anything else becomes 500;
 //   - auth-signin (optional) → error_page 401 = @signin … return 302 <signin>?rd=…
 
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -60,6 +61,40 @@ function q(value) {
  * @param {number} listenPort
  */
 export function renderServer(ing, listenPort) {
+  return renderHost([ing], listenPort);
+}
+
+/**
+ * Renders every Ingress of one host as one server block: each Ingress path is a
+ * location with its own auth location (and signin location), as ingress-nginx
+ * merges several Ingresses that share a host. Paths must differ.
+ * @param {object[]} ings   Ingresses with the same `host` (see renderServer)
+ * @param {number} listenPort
+ */
+export function renderHost(ings, listenPort) {
+  const host = ings[0].host;
+  const paths = new Set();
+  for (const ing of ings) {
+    if (ing.host !== host) throw new Error(`renderHost: ${ing.host} is not ${host}`);
+    const p = ing.path ?? '/';
+    if (paths.has(p)) throw new Error(`renderHost: two Ingresses for ${host}${p}`);
+    paths.add(p);
+  }
+  return `
+    ## start server ${host}
+    server {
+        server_name ${host};
+        listen ${LOOPBACK}:${listenPort};
+
+        set $proxy_upstream_name "-";
+${ings.map((ing) => renderLocations(ing)).join('')}
+    }
+    ## end server ${host}
+`;
+}
+
+/** The locations of one Ingress (path): auth, signin (optional), protected. */
+function renderLocations(ing) {
   const locPath = ing.path ?? '/';
   const authPath = authLocationName(locPath);
   const authUrl = new URL(ing.authUrl);
@@ -79,7 +114,7 @@ export function renderServer(ing, listenPort) {
     // buildAuthSignURL: rd=$pass_access_scheme://$http_host$escaped_request_uri, '&rd=' when a query exists.
     const sep = ing.signinUrl.includes('?') ? '&' : '?';
     const param = ing.signinRedirectParam ?? 'rd';
-    const signinName = `@${Buffer.from(locPath + ing.signinUrl).toString('hex').slice(0, 40)}`;
+    const signinName = `@${crypto.createHash('sha1').update(locPath + ing.signinUrl).digest('hex')}`;
     signinLocation = `
         location ${signinName} {
             internal;
@@ -93,13 +128,7 @@ export function renderServer(ing, listenPort) {
   }
 
   return `
-    ## start server ${ing.host}
-    server {
-        server_name ${ing.host};
-        listen ${LOOPBACK}:${listenPort};
-
-        set $proxy_upstream_name "-";
-
+        ## Ingress ${ing.name ?? ing.host} path ${locPath}
         location = ${authPath} {
             internal;
 
@@ -208,9 +237,17 @@ ${signinDirectives}
             proxy_pass ${ing.upstream};
             proxy_redirect                          off;
         }
-    }
-    ## end server ${ing.host}
 `;
+}
+
+/** Ingresses grouped by host, in the order hosts first appear. */
+function groupByHost(ingresses) {
+  const byHost = new Map();
+  for (const ing of ingresses) {
+    if (!byHost.has(ing.host)) byHost.set(ing.host, []);
+    byHost.get(ing.host).push(ing);
+  }
+  return [...byHost.values()];
 }
 
 /** Renders the whole nginx.conf (paths all inside prefix). */
@@ -267,7 +304,7 @@ http {
             return 404;
         }
     }
-${ingresses.map((ing) => renderServer(ing, listenPort)).join('\n')}
+${groupByHost(ingresses).map((ings) => renderHost(ings, listenPort)).join('\n')}
 }
 `;
 }
@@ -290,7 +327,7 @@ export class Nginx {
   }
 
   async start() {
-    this.port = await freePort();
+    this.port = this.port ?? await freePort(); // a caller may fix the port before start()
     await fs.mkdir(path.join(this.dir, 'tmp'), { recursive: true });
     await fs.mkdir(path.join(this.dir, 'logs'), { recursive: true });
     this.confPath = path.join(this.dir, 'nginx.conf');

@@ -53,7 +53,11 @@ export const RULES = [
   },
 ];
 
-/** Base config (a plain object); `overrides` are merged one level deep into it. */
+/**
+ * Base config (a plain object); `overrides` are merged one level deep into it.
+ * An override value `undefined` removes that key (top level, or inside a merged
+ * object: `redirect: { default: undefined }`).
+ */
 export function baseConfig({ issuer, port, overrides = {} }) {
   const cfg = {
     listen: `${LOOPBACK}:${port}`,
@@ -87,6 +91,7 @@ export function baseConfig({ issuer, port, overrides = {} }) {
   for (const [k, v] of Object.entries(overrides)) {
     if (v && typeof v === 'object' && !Array.isArray(v) && cfg[k] && typeof cfg[k] === 'object' && !Array.isArray(cfg[k])) {
       cfg[k] = { ...cfg[k], ...v };
+      for (const [ik, iv] of Object.entries(v)) if (iv === undefined) delete cfg[k][ik];
     } else if (v === undefined) {
       delete cfg[k];
     } else {

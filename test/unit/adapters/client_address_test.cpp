@@ -20,7 +20,8 @@ TEST(ClientAddress, UntrustedPeerIsTheClientWhateverItClaims) {
 
 TEST(ClientAddress, TrustedPeerForwardsTheRightmostUntrustedHop) {
     std::vector<config::Cidr> trusted{*config::Cidr::Parse("10.0.0.0/8")};
-    EXPECT_EQ(ClientAddress(WithForwarded("6.6.6.6, 203.0.113.9, 10.2.2.2"), "10.1.1.1", trusted), "203.0.113.9");
+    EXPECT_EQ(ClientAddress(WithForwarded("6.6.6.6, 203.0.113.9, 10.2.2.2"), "10.1.1.1", trusted),
+              "203.0.113.9");
     EXPECT_EQ(ClientAddress(WithForwarded("", "203.0.113.5"), "10.1.1.1", trusted), "203.0.113.5");
     EXPECT_EQ(ClientAddress(WithForwarded("not-an-ip"), "10.1.1.1", trusted), "10.1.1.1");
     EXPECT_EQ(ClientAddress(WithForwarded("2001:db8::1"), "10.1.1.1", trusted), "2001:db8::1");

@@ -6,8 +6,8 @@
 #include <map>
 
 #include "jose/jwt.h"
-#include "unit/jose/token_factory.h"
 #include "oidc/provider.h"
+#include "unit/jose/token_factory.h"
 
 namespace stepgate::adapters {
 namespace {
@@ -49,21 +49,22 @@ default: { require: { level: basic } }
 )";
 
 class StaticKeys final : public KeySource {
-   public:
+ public:
     explicit StaticKeys(std::shared_ptr<const jose::KeySet> keys) : keys_(std::move(keys)) {}
     std::shared_ptr<const jose::KeySet> Keys() const override { return keys_; }
 
-   private:
+ private:
     std::shared_ptr<const jose::KeySet> keys_;
 };
 
 class HandlerTest : public ::testing::Test {
-   protected:
+ protected:
     HandlerTest() : clock_(kNow) {
         observability::SetLogLevel(observability::LogLevel::kOff);
         auto config = config::LoadConfigText(kConfig, "test.yaml");
         EXPECT_TRUE(config);
-        nlohmann::json keys = nlohmann::json::array({jose::testing::PublicJwk(SharedTestKeys().rsa.get(), "k1")});
+        nlohmann::json keys =
+            nlohmann::json::array({jose::testing::PublicJwk(SharedTestKeys().rsa.get(), "k1")});
         auto set = jose::KeySet::Parse(jose::testing::JwksOf(keys));
         EXPECT_TRUE(set);
         keys_ = std::make_unique<StaticKeys>(std::make_shared<const jose::KeySet>(std::move(*set)));
@@ -73,9 +74,9 @@ class HandlerTest : public ::testing::Test {
     }
 
     std::string Token(nlohmann::json claims, std::string kid = "k1") {
-        nlohmann::json base = {{"iss", kIssuer}, {"aud", "stepgate-api"}, {"sub", "alice"},
-                               {"exp", kNow + 300}, {"iat", kNow}, {"auth_time", kNow - 10},
-                               {"acr", "1"}};
+        nlohmann::json base = {
+            {"iss", kIssuer}, {"aud", "stepgate-api"},  {"sub", "alice"}, {"exp", kNow + 300},
+            {"iat", kNow},    {"auth_time", kNow - 10}, {"acr", "1"}};
         if (claims.is_object()) base.update(claims);
         nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", kid}};
         return jose::testing::MakeToken(header.dump(), base.dump(), jose::Algorithm::kRS256,
@@ -83,7 +84,8 @@ class HandlerTest : public ::testing::Test {
     }
 
     Response Send(std::string target, std::map<std::string, std::string> headers,
-                  bhttp::verb verb = bhttp::verb::get, HandleStatus expected = HandleStatus::kDone) {
+                  bhttp::verb verb = bhttp::verb::get,
+                  HandleStatus expected = HandleStatus::kDone) {
         Request request{verb, target, 11};
         for (const auto& [name, value] : headers) request.insert(name, value);
         Response response;
@@ -93,7 +95,8 @@ class HandlerTest : public ::testing::Test {
 
     Response Auth(std::string url, std::string token = "", std::string method = "GET",
                   std::string auth_query = "") {
-        std::map<std::string, std::string> headers{{"X-Original-URL", url}, {"X-Original-Method", method}};
+        std::map<std::string, std::string> headers{{"X-Original-URL", url},
+                                                   {"X-Original-Method", method}};
         if (!token.empty()) headers["Authorization"] = "Bearer " + token;
         return Send("/auth" + auth_query, headers);
     }
@@ -109,9 +112,11 @@ std::string Header(const Response& response, std::string_view name) {
 
 TEST_F(HandlerTest, AuthWithoutItsHeaderFamilyIs400) {
     EXPECT_EQ(Send("/auth", {}).result(), bhttp::status::bad_request);
-    EXPECT_EQ(Send("/auth", {{"X-Original-URL", "https://a.example.com/"}}).result(), bhttp::status::bad_request);
+    EXPECT_EQ(Send("/auth", {{"X-Original-URL", "https://a.example.com/"}}).result(),
+              bhttp::status::bad_request);
     // /auth ignores Traefik's family: a client could have sent it through ingress-nginx.
-    EXPECT_EQ(Send("/auth", {{"X-Forwarded-Host", "a.example.com"}, {"X-Forwarded-Uri", "/public"},
+    EXPECT_EQ(Send("/auth", {{"X-Forwarded-Host", "a.example.com"},
+                             {"X-Forwarded-Uri", "/public"},
                              {"X-Forwarded-Method", "GET"}})
                   .result(),
               bhttp::status::bad_request);
@@ -129,8 +134,10 @@ TEST_F(HandlerTest, DuplicatedOriginalUrlIs400) {
 
 TEST_F(HandlerTest, DotSegmentsAndDoubleEncodingAre400) {
     EXPECT_EQ(Auth("https://a.example.com/public/../admin").result(), bhttp::status::bad_request);
-    EXPECT_EQ(Auth("https://a.example.com/public/%2e%2e/admin").result(), bhttp::status::bad_request);
-    EXPECT_EQ(Auth("https://a.example.com/public%252F..%252Fadmin").result(), bhttp::status::bad_request);
+    EXPECT_EQ(Auth("https://a.example.com/public/%2e%2e/admin").result(),
+              bhttp::status::bad_request);
+    EXPECT_EQ(Auth("https://a.example.com/public%252F..%252Fadmin").result(),
+              bhttp::status::bad_request);
     EXPECT_EQ(Auth("https://a.example.com/public#x").result(), bhttp::status::bad_request);
     EXPECT_EQ(Auth("/public").result(), bhttp::status::bad_request);
 }
@@ -148,9 +155,11 @@ TEST_F(HandlerTest, AnonymousOnProtectedRouteIs401WithBearerChallenge) {
 }
 
 TEST_F(HandlerTest, ValidTokenIsAllowedWithIdentityHeaders) {
-    Response response = Auth("https://a.example.com/private",
-                             Token({{"email", "alice@example.com"}, {"groups", {"staff", "ops"}},
-                                    {"amr", {"pwd"}}, {"preferred_username", "alice"}}));
+    Response response =
+        Auth("https://a.example.com/private", Token({{"email", "alice@example.com"},
+                                                     {"groups", {"staff", "ops"}},
+                                                     {"amr", {"pwd"}},
+                                                     {"preferred_username", "alice"}}));
     EXPECT_EQ(response.result(), bhttp::status::ok);
     EXPECT_EQ(Header(response, "X-Auth-Request-User"), "alice");
     EXPECT_EQ(Header(response, "X-Auth-Request-Email"), "alice@example.com");
@@ -182,7 +191,8 @@ TEST_F(HandlerTest, StaleMfaTokenMustAuthenticateAgain) {
     Response response = Auth("https://shop.example.com/checkout/pay",
                              Token({{"acr", "2"}, {"auth_time", kNow - 301}}), "POST");
     EXPECT_EQ(response.result(), bhttp::status::unauthorized);
-    EXPECT_NE(Header(response, "WWW-Authenticate").find("a more recent authentication"), std::string::npos);
+    EXPECT_NE(Header(response, "WWW-Authenticate").find("a more recent authentication"),
+              std::string::npos);
     EXPECT_EQ(Auth("https://shop.example.com/checkout/pay", Token({{"acr", "2"}}), "POST").result(),
               bhttp::status::ok);
     // The rule names POST only: GET falls to the default (basic).
@@ -191,24 +201,29 @@ TEST_F(HandlerTest, StaleMfaTokenMustAuthenticateAgain) {
 
 TEST_F(HandlerTest, MissingGroupIs403AndMissingScopeNamesIt) {
     EXPECT_EQ(Auth("https://a.example.com/admin/x", Token({})).result(), bhttp::status::forbidden);
-    EXPECT_EQ(Auth("https://a.example.com/admin/x", Token({{"groups", {"admins"}}})).result(), bhttp::status::ok);
+    EXPECT_EQ(Auth("https://a.example.com/admin/x", Token({{"groups", {"admins"}}})).result(),
+              bhttp::status::ok);
     Response scope = Auth("https://a.example.com/reports/q", Token({{"scope", "openid email"}}));
     EXPECT_EQ(scope.result(), bhttp::status::forbidden);
-    EXPECT_NE(Header(scope, "WWW-Authenticate").find("error=\"insufficient_scope\""), std::string::npos);
+    EXPECT_NE(Header(scope, "WWW-Authenticate").find("error=\"insufficient_scope\""),
+              std::string::npos);
     EXPECT_NE(Header(scope, "WWW-Authenticate").find("scope=\"reports:read\""), std::string::npos);
-    EXPECT_EQ(Auth("https://a.example.com/reports/q", Token({{"scope", "openid reports:read"}})).result(),
-              bhttp::status::ok);
+    EXPECT_EQ(
+        Auth("https://a.example.com/reports/q", Token({{"scope", "openid reports:read"}})).result(),
+        bhttp::status::ok);
 }
 
 TEST_F(HandlerTest, InvalidTokensAre401InvalidTokenEvenOnPublicRoutes) {
     const std::string token = Token({});
     std::string tampered = token;
     tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
-    for (const std::string& bad : {tampered, std::string("abc"), Token({{"exp", kNow - 100}}),
-                                   Token({{"iss", std::string(kIssuer) + "/"}}), std::string(17000, 'a')}) {
+    for (const std::string& bad :
+         {tampered, std::string("abc"), Token({{"exp", kNow - 100}}),
+          Token({{"iss", std::string(kIssuer) + "/"}}), std::string(17000, 'a')}) {
         Response response = Auth("https://a.example.com/public", bad);
         EXPECT_EQ(response.result(), bhttp::status::unauthorized);
-        EXPECT_EQ(Header(response, "WWW-Authenticate").rfind("Bearer error=\"invalid_token\"", 0), 0u);
+        EXPECT_EQ(Header(response, "WWW-Authenticate").rfind("Bearer error=\"invalid_token\"", 0),
+                  0u);
     }
 }
 
@@ -219,7 +234,8 @@ TEST_F(HandlerTest, UnknownKidAsksForAKeyRefreshOnce) {
     request.insert("X-Original-Method", "GET");
     request.insert("Authorization", "Bearer " + token);
     Response response;
-    EXPECT_EQ(HandleRequest(*runtime_, request, response, {}, true), HandleStatus::kNeedsKeyRefresh);
+    EXPECT_EQ(HandleRequest(*runtime_, request, response, {}, true),
+              HandleStatus::kNeedsKeyRefresh);
     Response after;
     EXPECT_EQ(HandleRequest(*runtime_, request, after, {}, false), HandleStatus::kDone);
     EXPECT_EQ(after.result(), bhttp::status::unauthorized);
@@ -228,8 +244,10 @@ TEST_F(HandlerTest, UnknownKidAsksForAKeyRefreshOnce) {
 TEST_F(HandlerTest, PinsOverrideRulesAndBadPinsAre500) {
     EXPECT_EQ(Auth("https://a.example.com/public", Token({}), "GET", "?level=mfa").result(),
               bhttp::status::unauthorized);
-    EXPECT_EQ(Auth("https://a.example.com/public", Token({{"acr", "2"}}), "GET", "?level=mfa&max_age=300").result(),
-              bhttp::status::ok);
+    EXPECT_EQ(
+        Auth("https://a.example.com/public", Token({{"acr", "2"}}), "GET", "?level=mfa&max_age=300")
+            .result(),
+        bhttp::status::ok);
     EXPECT_EQ(Auth("https://a.example.com/public", Token({}), "GET", "?policy=admin").result(),
               bhttp::status::forbidden);
     EXPECT_EQ(Auth("https://a.example.com/public", Token({}), "GET", "?level=gold").result(),
@@ -239,46 +257,57 @@ TEST_F(HandlerTest, PinsOverrideRulesAndBadPinsAre500) {
 }
 
 TEST_F(HandlerTest, ForwardAuthRedirectsBrowsersToStartWithThePins) {
-    Response response = Send("/forward-auth?level=mfa",
-                             {{"X-Forwarded-Proto", "https"}, {"X-Forwarded-Host", "app.example.com"},
-                              {"X-Forwarded-Uri", "/private/page?x=1"}, {"X-Forwarded-Method", "GET"},
-                              {"X-Original-URL", "https://app.example.com/public"}});
+    Response response =
+        Send("/forward-auth?level=mfa", {{"X-Forwarded-Proto", "https"},
+                                         {"X-Forwarded-Host", "app.example.com"},
+                                         {"X-Forwarded-Uri", "/private/page?x=1"},
+                                         {"X-Forwarded-Method", "GET"},
+                                         {"X-Original-URL", "https://app.example.com/public"}});
     EXPECT_EQ(response.result(), bhttp::status::found);
     EXPECT_EQ(Header(response, "Location"),
-              "https://auth.example.com/stepgate/start?rd=https%3A%2F%2Fapp.example.com%2Fprivate%2Fpage%3Fx%3D1"
+              "https://auth.example.com/stepgate/"
+              "start?rd=https%3A%2F%2Fapp.example.com%2Fprivate%2Fpage%3Fx%3D1"
               "&level=mfa");
 }
 
 TEST_F(HandlerTest, ForwardAuthAnswersJsonCallersWith401) {
-    Response response = Send("/forward-auth",
-                             {{"X-Forwarded-Host", "app.example.com"}, {"X-Forwarded-Uri", "/private"},
-                              {"X-Forwarded-Method", "GET"}, {"Accept", "application/json"}});
+    Response response = Send("/forward-auth", {{"X-Forwarded-Host", "app.example.com"},
+                                               {"X-Forwarded-Uri", "/private"},
+                                               {"X-Forwarded-Method", "GET"},
+                                               {"Accept", "application/json"}});
     EXPECT_EQ(response.result(), bhttp::status::unauthorized);
-    EXPECT_NE(response.body().find("\"start_url\":\"https://auth.example.com/stepgate/start?rd="), std::string::npos);
+    EXPECT_NE(response.body().find("\"start_url\":\"https://auth.example.com/stepgate/start?rd="),
+              std::string::npos);
 }
 
 TEST_F(HandlerTest, ForwardAuthNeverRedirectsApiCalls) {
-    Response response = Send("/forward-auth",
-                             {{"X-Forwarded-Host", "app.example.com"}, {"X-Forwarded-Uri", "/checkout/x"},
-                              {"X-Forwarded-Method", "POST"}, {"Authorization", "Bearer " + Token({})}});
+    Response response = Send("/forward-auth", {{"X-Forwarded-Host", "app.example.com"},
+                                               {"X-Forwarded-Uri", "/checkout/x"},
+                                               {"X-Forwarded-Method", "POST"},
+                                               {"Authorization", "Bearer " + Token({})}});
     EXPECT_EQ(response.result(), bhttp::status::unauthorized);
-    EXPECT_NE(Header(response, "WWW-Authenticate").find("insufficient_user_authentication"), std::string::npos);
+    EXPECT_NE(Header(response, "WWW-Authenticate").find("insufficient_user_authentication"),
+              std::string::npos);
 }
 
 TEST_F(HandlerTest, ExtAuthzReadsItsOwnRequestLineAndHost) {
     Response allowed = Send("/ext-authz/public/x?admin=1", {{"Host", "app.example.com"}});
     EXPECT_EQ(allowed.result(), bhttp::status::ok);
-    Response redirect = Send("/ext-authz/checkout/x?q=1", {{"Host", "app.example.com"}}, bhttp::verb::post);
+    Response redirect =
+        Send("/ext-authz/checkout/x?q=1", {{"Host", "app.example.com"}}, bhttp::verb::post);
     EXPECT_EQ(redirect.result(), bhttp::status::found);
     EXPECT_EQ(Header(redirect, "Location"),
-              "https://auth.example.com/stepgate/start?rd=https%3A%2F%2Fapp.example.com%2Fcheckout%2Fx%3Fq%3D1");
+              "https://auth.example.com/stepgate/"
+              "start?rd=https%3A%2F%2Fapp.example.com%2Fcheckout%2Fx%3Fq%3D1");
     // The query is the caller's and never pins.
-    EXPECT_EQ(Send("/ext-authz/public?level=mfa", {{"Host", "app.example.com"}}).result(), bhttp::status::ok);
+    EXPECT_EQ(Send("/ext-authz/public?level=mfa", {{"Host", "app.example.com"}}).result(),
+              bhttp::status::ok);
     EXPECT_EQ(Send("/ext-authz/public", {}).result(), bhttp::status::bad_request);
 }
 
 TEST_F(HandlerTest, ExtAuthzPinnedTakesPinsFromThePath) {
-    Response response = Send("/ext-authz-pinned/level=mfa&max_age=300/public/x", {{"Host", "app.example.com"}});
+    Response response =
+        Send("/ext-authz-pinned/level=mfa&max_age=300/public/x", {{"Host", "app.example.com"}});
     EXPECT_EQ(response.result(), bhttp::status::found);
     EXPECT_NE(Header(response, "Location").find("&level=mfa&max_age=300"), std::string::npos);
     EXPECT_EQ(Send("/ext-authz-pinned/level=gold/x", {{"Host", "a.example.com"}}).result(),
@@ -303,7 +332,8 @@ TEST_F(HandlerTest, ReadinessFollowsTheKeysAndDraining) {
 TEST_F(HandlerTest, MetricsCountDecisions) {
     Auth("https://a.example.com/private");
     Response metrics = Send("/metrics", {});
-    EXPECT_NE(metrics.body().find("stepgate_decisions_total{outcome=\"login\"} 1"), std::string::npos);
+    EXPECT_NE(metrics.body().find("stepgate_decisions_total{outcome=\"login\"} 1"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -79,8 +79,9 @@ TEST(Config, UnsetEnvironmentVariableIsAnErrorAtItsNode) {
     auto result = LoadConfigText(kValid, "test.yaml", Env({}));
     ASSERT_FALSE(result);
     ASSERT_EQ(result.error().size(), 1u);
-    EXPECT_EQ(result.error()[0].Format(),
-              "test.yaml:6:18: provider.client_secret: environment variable CLIENT_SECRET is not set");
+    EXPECT_EQ(
+        result.error()[0].Format(),
+        "test.yaml:6:18: provider.client_secret: environment variable CLIENT_SECRET is not set");
 }
 
 TEST(Config, UnknownKeyNamesItsDottedPathAndPosition) {

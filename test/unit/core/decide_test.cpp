@@ -58,7 +58,8 @@ TEST(Decide, WeakerLevelMustStepUp) {
     EXPECT_EQ(decision.reason, Reason::kLevelTooLow);
     Identity mfa = WithAcr("2");
     EXPECT_EQ(Decide(kLevels, Needs(1), &mfa, kNow).outcome, Outcome::kAllow);
-    EXPECT_EQ(Decide(kLevels, Needs(0), &mfa, kNow).outcome, Outcome::kAllow);  // stronger meets weaker
+    EXPECT_EQ(Decide(kLevels, Needs(0), &mfa, kNow).outcome,
+              Outcome::kAllow);  // stronger meets weaker
 }
 
 TEST(Decide, IdentityWithNoLevelStepsUpEverywhereAboveNone) {

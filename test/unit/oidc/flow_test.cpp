@@ -9,14 +9,17 @@ namespace {
 
 TEST(Pkce, MatchesTheRfc7636Example) {
     // RFC 7636 Appendix B.
-    EXPECT_EQ(PkceS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    EXPECT_EQ(PkceS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+              "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 }
 
 TEST(RandomUrlToken, Is256BitsOfBase64Url) {
     const std::string a = RandomUrlToken();
     EXPECT_EQ(a.size(), 43u);
     EXPECT_NE(a, RandomUrlToken());
-    EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+    EXPECT_EQ(
+        a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos);
 }
 
 TEST(Flow, EncodesAndDecodes) {
@@ -44,8 +47,10 @@ TEST(AuthorizationUrl, CarriesEveryStepUpParameterEncoded) {
     r.max_age = 300;
     r.login_hint = "alice@example.com";
     EXPECT_EQ(AuthorizationUrl(r),
-              "https://idp.example.com/auth?response_type=code&client_id=stepgate&redirect_uri=https%3A%2F%2F"
-              "auth.example.com%2Fstepgate%2Fcallback&scope=openid%20email&state=st&nonce=no&code_challenge=cc"
+              "https://idp.example.com/"
+              "auth?response_type=code&client_id=stepgate&redirect_uri=https%3A%2F%2F"
+              "auth.example.com%2Fstepgate%2Fcallback&scope=openid%20email&state=st&nonce=no&code_"
+              "challenge=cc"
               "&code_challenge_method=S256&acr_values=urn%3Astepgate%3Aloa%3Amfa%202&max_age=300"
               "&login_hint=alice%40example.com");
     r.authorization_endpoint = "https://idp.example.com/auth?tenant=x";
@@ -63,12 +68,15 @@ TEST(CheckAuthentication, WhatTheProviderDidDecides) {
     core::Identity identity;
     identity.level = 0;
     identity.auth_time = 1000;
-    EXPECT_EQ(CheckAuthentication(flow, identity, 1010, 30).error(), CallbackFailure::kWeakerThanAsked);
+    EXPECT_EQ(CheckAuthentication(flow, identity, 1010, 30).error(),
+              CallbackFailure::kWeakerThanAsked);
     identity.level = 1;
     EXPECT_TRUE(CheckAuthentication(flow, identity, 1010, 30));
-    EXPECT_EQ(CheckAuthentication(flow, identity, 1331, 30).error(), CallbackFailure::kStaleAuthentication);
+    EXPECT_EQ(CheckAuthentication(flow, identity, 1331, 30).error(),
+              CallbackFailure::kStaleAuthentication);
     identity.auth_time.reset();
-    EXPECT_EQ(CheckAuthentication(flow, identity, 1010, 30).error(), CallbackFailure::kAuthTimeMissing);
+    EXPECT_EQ(CheckAuthentication(flow, identity, 1010, 30).error(),
+              CallbackFailure::kAuthTimeMissing);
     flow.max_age.reset();
     EXPECT_TRUE(CheckAuthentication(flow, identity, 1010, 30));
     identity.level = core::kNoLevel;  // Keycloak's acr "0"
@@ -77,7 +85,8 @@ TEST(CheckAuthentication, WhatTheProviderDidDecides) {
 }
 
 TEST(Discovery, IssuerMustMatchExactly) {
-    const char* doc = R"({"issuer":"https://idp.example.com","jwks_uri":"https://idp.example.com/jwks",
+    const char* doc =
+        R"({"issuer":"https://idp.example.com","jwks_uri":"https://idp.example.com/jwks",
         "authorization_endpoint":"https://idp.example.com/auth","token_endpoint":"https://idp.example.com/token",
         "authorization_response_iss_parameter_supported":true})";
     auto parsed = ParseDiscovery(doc, "https://idp.example.com");

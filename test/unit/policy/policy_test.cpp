@@ -68,8 +68,11 @@ TEST(HostPattern, ExactAndWildcard) {
 Policy SamplePolicy() {
     Policy policy;
     policy.levels = {{"basic", {"1"}, {}}, {"mfa", {"2"}, {"otp"}}};
-    Rule payments{"payments", {*HostPattern::Parse("shop.example.com")},
-                  {Path("/checkout/**")}, {"POST"}, {}};
+    Rule payments{"payments",
+                  {*HostPattern::Parse("shop.example.com")},
+                  {Path("/checkout/**")},
+                  {"POST"},
+                  {}};
     payments.require.level = 1;
     payments.require.max_age = 300;
     Rule public_rule{"public", {}, {Path("/"), Path("/public/**")}, {}, {}};

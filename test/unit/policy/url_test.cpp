@@ -95,7 +95,8 @@ TEST(ParseAbsoluteUrl, RefusesWhatIsNotAnAbsoluteHttpUrl) {
     EXPECT_EQ(ParseAbsoluteUrl("https:///path", false).error(), UrlError::kBadHost);
     EXPECT_EQ(ParseAbsoluteUrl("https://exa mple.com/", false).error(), UrlError::kBadHost);
     EXPECT_EQ(ParseAbsoluteUrl("https://example.com:99999/", false).error(), UrlError::kBadHost);
-    EXPECT_EQ(ParseAbsoluteUrl(std::string("https://example.com/") + std::string(9000, 'a'), false).error(),
+    EXPECT_EQ(ParseAbsoluteUrl(std::string("https://example.com/") + std::string(9000, 'a'), false)
+                  .error(),
               UrlError::kTooLong);
 }
 

@@ -77,13 +77,15 @@ TEST(Cookies, LargeValuesAreSplitAndStaleChunksCleared) {
     CookieAttributes attributes;
     attributes.max_age = 60;
     const std::string big(kChunkBytes * 2 + 10, 'v');
-    auto headers = WriteCookieFamily("_s", big, attributes, ParseCookieHeader("_s=old; _s_5=stale"));
+    auto headers =
+        WriteCookieFamily("_s", big, attributes, ParseCookieHeader("_s=old; _s_5=stale"));
     ASSERT_EQ(headers.size(), 5u);
     EXPECT_EQ(headers[0].rfind("_s_0=", 0), 0u);
     EXPECT_NE(headers[0].find("; HttpOnly; Secure; SameSite=Lax"), std::string::npos);
     EXPECT_EQ(headers[3].rfind("_s=; Path=/; Max-Age=0", 0), 0u);
     EXPECT_EQ(headers[4].rfind("_s_5=; Path=/; Max-Age=0", 0), 0u);
-    EXPECT_TRUE(WriteCookieFamily("_s", std::string(kMaxValueBytes + 1, 'v'), attributes, {}).empty());
+    EXPECT_TRUE(
+        WriteCookieFamily("_s", std::string(kMaxValueBytes + 1, 'v'), attributes, {}).empty());
     auto small = WriteCookieFamily("_s", "v", attributes, ParseCookieHeader("_s_0=a; _s_1=b"));
     ASSERT_EQ(small.size(), 3u);
 }
@@ -92,7 +94,8 @@ TEST(Cookies, SecureCanBeTurnedOffAndDomainSet) {
     CookieAttributes attributes;
     attributes.secure = false;
     attributes.domain = ".example.com";
-    EXPECT_EQ(SetCookieHeader("n", "v", attributes), "n=v; Path=/; Domain=.example.com; HttpOnly; SameSite=Lax");
+    EXPECT_EQ(SetCookieHeader("n", "v", attributes),
+              "n=v; Path=/; Domain=.example.com; HttpOnly; SameSite=Lax");
 }
 
 }  // namespace

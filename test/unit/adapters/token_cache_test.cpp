@@ -1,0 +1,39 @@
+#include "adapters/token_cache.h"
+
+#include <gtest/gtest.h>
+
+namespace stepgate::adapters {
+namespace {
+
+core::Identity Alice() {
+    core::Identity identity;
+    identity.subject = "alice";
+    return identity;
+}
+
+TEST(TokenCache, HitsOnlyForTheSameTokenSnapshotAndKeysUntilExpiry) {
+    TokenCache cache(4);
+    auto snapshot = std::make_shared<int>(1);
+    auto keys = std::make_shared<int>(2);
+    cache.Insert("tok", Alice(), snapshot, keys, 100);
+    ASSERT_NE(cache.Find("tok", snapshot.get(), keys.get(), 100), nullptr);
+    EXPECT_EQ(cache.Find("tok", snapshot.get(), keys.get(), 100)->subject, "alice");
+    EXPECT_EQ(cache.Find("tok2", snapshot.get(), keys.get(), 50), nullptr);
+    auto rotated = std::make_shared<int>(3);
+    EXPECT_EQ(cache.Find("tok", snapshot.get(), rotated.get(), 50), nullptr);  // and evicted
+    EXPECT_EQ(cache.Find("tok", snapshot.get(), keys.get(), 50), nullptr);
+    cache.Insert("tok", Alice(), snapshot, keys, 100);
+    EXPECT_EQ(cache.Find("tok", snapshot.get(), keys.get(), 101), nullptr);
+}
+
+TEST(TokenCache, StaysWithinCapacity) {
+    TokenCache cache(3);
+    auto owner = std::make_shared<int>(0);
+    for (int i = 0; i < 100; ++i) cache.Insert("t" + std::to_string(i), Alice(), owner, owner, 100);
+    EXPECT_EQ(cache.size(), 3u);
+    cache.Insert(std::string(kTokenCacheMaxTokenBytes + 1, 'x'), Alice(), owner, owner, 100);
+    EXPECT_EQ(cache.size(), 3u);
+}
+
+}  // namespace
+}  // namespace stepgate::adapters
