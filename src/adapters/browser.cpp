@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/encoding.h"
 #include "core/decide.h"
 #include "jose/jwt.h"
 #include "oidc/flow.h"
@@ -28,22 +29,11 @@ constexpr std::size_t kMaxFlowCookies = 4;
 
 // Query parameters, decoded; nullopt on a bad escape or a repeated name (never guess which).
 std::optional<std::map<std::string, std::string>> ParseQuery(std::string_view query) {
+    auto pairs = policy::ParseQuery(query);
+    if (!pairs) return std::nullopt;
     std::map<std::string, std::string> params;
-    std::size_t pos = 0;
-    std::string key, value;
-    while (pos < query.size()) {
-        const std::size_t end = std::min(query.find('&', pos), query.size());
-        std::string_view pair = query.substr(pos, end - pos);
-        pos = end + 1;
-        if (pair.empty()) continue;
-        const std::size_t equals = pair.find('=');
-        if (!policy::DecodeQueryComponent(pair.substr(0, equals), key)) return std::nullopt;
-        if (equals == std::string_view::npos) {
-            value.clear();
-        } else if (!policy::DecodeQueryComponent(pair.substr(equals + 1), value)) {
-            return std::nullopt;
-        }
-        if (!params.emplace(key, value).second) return std::nullopt;
+    for (auto& [key, value] : *pairs) {
+        if (!params.emplace(std::move(key), std::move(value)).second) return std::nullopt;
     }
     return params;
 }
@@ -498,8 +488,8 @@ void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& req
         // OpenID Connect RP-Initiated Logout 1.0 §2: end the provider's session too.
         std::string url = discovery->end_session_endpoint;
         url += url.find('?') == std::string::npos ? '?' : '&';
-        url += "client_id=" + oidc::FormEncode(config.provider.client_id);
-        if (rd) url += "&post_logout_redirect_uri=" + oidc::FormEncode(*rd);
+        url += "client_id=" + PercentEncode(config.provider.client_id);
+        if (rd) url += "&post_logout_redirect_uri=" + PercentEncode(*rd);
         return Redirect(response, url);
     }
     if (!rd && !config.redirect.default_url.empty()) rd = config.redirect.default_url;

@@ -9,6 +9,7 @@
 #include "adapters/client_address.h"
 #include "adapters/render.h"
 #include "adapters/token_cache.h"
+#include "common/encoding.h"
 #include "core/decide.h"
 #include "jose/jwt.h"
 #include "oidc/provider.h"
@@ -29,15 +30,8 @@ std::string RequestId(const Request& request) {
         })) {
         return std::string(given);
     }
-    unsigned char bytes[12];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) return "unknown";
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : bytes) {
-        id.push_back(kHex[b >> 4]);
-        id.push_back(kHex[b & 15]);
-    }
-    return id;
+    std::string id = RandomHex(12);
+    return id.empty() ? "unknown" : id;
 }
 
 void PlainText(Response& response, bhttp::status status, std::string_view body) {

@@ -3,6 +3,8 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include "common/encoding.h"
+
 namespace stepgate::adapters {
 
 namespace bhttp = boost::beast::http;
@@ -75,31 +77,11 @@ bool Redirects(Endpoint endpoint) { return endpoint != Endpoint::kAuth; }
 
 }  // namespace
 
-std::string UrlEncode(std::string_view value) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(value.size() * 3);
-    for (char c : value) {
-        const auto byte = static_cast<unsigned char>(c);
-        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                                c == '~';
-        if (unreserved) {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 15]);
-        }
-    }
-    return out;
-}
-
 std::string StartUrl(const config::Config& config, const RequestFacts& facts) {
     if (config.public_url.empty()) return {};
     const std::string original =
         facts.target.scheme + "://" + facts.target.authority + facts.target.raw_path_and_query;
-    std::string url = config.public_url + "/start?rd=" + UrlEncode(original);
+    std::string url = config.public_url + "/start?rd=" + PercentEncode(original);
     if (facts.pins) url += "&" + facts.pins->query;
     return url;
 }

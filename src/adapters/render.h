@@ -28,7 +28,4 @@ void Render(const RenderInput& input,
 // `<public_url>/start?rd=<original URL>[&<pins>]`, or empty without a public_url.
 std::string StartUrl(const config::Config& config, const RequestFacts& facts);
 
-// Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
-std::string UrlEncode(std::string_view value);
-
 }  // namespace stepgate::adapters

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/encoding.h"
 #include "jose/base64url.h"
 
 namespace stepgate::oidc {
@@ -61,31 +62,13 @@ std::string FlowCookieName(std::string_view session_cookie_name, std::string_vie
     return std::string(session_cookie_name) + "_flow_" + std::string(state.substr(0, 12));
 }
 
-std::string FormEncode(std::string_view value) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(value.size() * 3);
-    for (char c : value) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 15]);
-        }
-    }
-    return out;
-}
-
 std::string AuthorizationUrl(const AuthorizationRequest& r) {
     std::string url = r.authorization_endpoint;
     url += r.authorization_endpoint.find('?') == std::string::npos ? '?' : '&';
     auto add = [&url, first = true](std::string_view name, std::string_view value) mutable {
         if (!first) url += '&';
         first = false;
-        url.append(name).append("=").append(FormEncode(value));
+        url.append(name).append("=").append(PercentEncode(value));
     };
     std::string scope;
     for (const auto& s : r.scopes) scope += (scope.empty() ? "" : " ") + s;

@@ -65,7 +65,4 @@ std::string_view Describe(CallbackFailure failure);
 Status<CallbackFailure> CheckAuthentication(const FlowState& flow, const core::Identity& identity,
                                             std::int64_t now, std::int64_t leeway);
 
-// application/x-www-form-urlencoded component.
-std::string FormEncode(std::string_view value);
-
 }  // namespace stepgate::oidc

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/encoding.h"
 #include "http/client.h"
 #include "oidc/flow.h"
 
@@ -27,18 +28,18 @@ Result<TokenResponse, std::string> ExchangeCode(const TokenRequest& request) {
     call.method = "POST";
     call.url = request.token_endpoint;
     call.headers["Content-Type"] = "application/x-www-form-urlencoded";
-    std::string body = "grant_type=authorization_code&code=" + FormEncode(request.code) +
-                       "&redirect_uri=" + FormEncode(request.redirect_uri) +
-                       "&code_verifier=" + FormEncode(request.code_verifier);
+    std::string body = "grant_type=authorization_code&code=" + PercentEncode(request.code) +
+                       "&redirect_uri=" + PercentEncode(request.redirect_uri) +
+                       "&code_verifier=" + PercentEncode(request.code_verifier);
     const std::string_view secret =
         request.client_secret ? request.client_secret->Reveal() : std::string_view();
     if (request.auth_method == ClientAuthMethod::kClientSecretBasic) {
         // RFC 6749 §2.3.1: id and secret are form-encoded before Basic.
         call.headers["Authorization"] =
-            "Basic " + Base64(FormEncode(request.client_id) + ":" + FormEncode(secret));
+            "Basic " + Base64(PercentEncode(request.client_id) + ":" + PercentEncode(secret));
     } else {
-        body +=
-            "&client_id=" + FormEncode(request.client_id) + "&client_secret=" + FormEncode(secret);
+        body += "&client_id=" + PercentEncode(request.client_id) +
+                "&client_secret=" + PercentEncode(secret);
     }
     call.body = std::move(body);
     auto response = http::Fetch(call);

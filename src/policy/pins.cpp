@@ -4,6 +4,7 @@
 #include <array>
 
 #include "common/duration.h"
+#include "common/encoding.h"
 #include "policy/url.h"
 
 namespace stepgate::policy {
@@ -23,25 +24,6 @@ bool SplitList(std::string_view value, std::vector<std::string>& out) {
         pos = end + 1;
     }
     return !out.empty();
-}
-
-std::string EncodeComponent(std::string_view value) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char c : value) {
-        const auto byte = static_cast<unsigned char>(c);
-        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~' ||
-                           c == ',' || c == ':';
-        if (plain) {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 15]);
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -68,24 +50,14 @@ Result<std::optional<Pins>, PinError> ParsePins(
     std::string_view query, const Policy& policy,
     std::initializer_list<std::string_view> ignored_keys) {
     std::array<std::optional<std::string>, kPinKeys.size()> values;
-    std::size_t pos = 0;
-    std::string key, value;
-    while (pos < query.size()) {
-        const std::size_t end = std::min(query.find('&', pos), query.size());
-        std::string_view pair = query.substr(pos, end - pos);
-        pos = end + 1;
-        if (pair.empty()) continue;
-        const std::size_t equals = pair.find('=');
-        if (!DecodeQueryComponent(pair.substr(0, equals), key))
-            return MakeError(PinError::kBadValue);
+    auto params = ParseQuery(query);
+    if (!params) return MakeError(PinError::kBadValue);
+    for (const auto& [key, value] : *params) {
         if (std::find(ignored_keys.begin(), ignored_keys.end(), key) != ignored_keys.end())
             continue;
         const auto it = std::find(kPinKeys.begin(), kPinKeys.end(), key);
         if (it == kPinKeys.end()) return MakeError(PinError::kUnknownKey);
-        if (equals == std::string_view::npos) return MakeError(PinError::kBadValue);
-        if (!DecodeQueryComponent(pair.substr(equals + 1), value) || value.empty()) {
-            return MakeError(PinError::kBadValue);
-        }
+        if (value.empty()) return MakeError(PinError::kBadValue);
         auto& slot = values[static_cast<std::size_t>(it - kPinKeys.begin())];
         if (slot) return MakeError(PinError::kDuplicateKey);
         slot = value;
@@ -104,7 +76,7 @@ Result<std::optional<Pins>, PinError> ParsePins(
         if (rule == nullptr) return MakeError(PinError::kUnknownPolicy);
         pins.requirement = rule->require;
         pins.rule_name = rule->name;
-        pins.query = "policy=" + EncodeComponent(rule->name);
+        pins.query = "policy=" + PercentEncode(rule->name, ",:");
         return std::optional<Pins>(std::move(pins));
     }
 
@@ -133,7 +105,7 @@ Result<std::optional<Pins>, PinError> ParsePins(
         if (!pins.query.empty()) pins.query += '&';
         pins.query += kPinKeys[i];
         pins.query += '=';
-        pins.query += EncodeComponent(*values[i]);
+        pins.query += PercentEncode(*values[i], ",:");
     }
     return std::optional<Pins>(std::move(pins));
 }

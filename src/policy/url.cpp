@@ -229,4 +229,25 @@ bool DecodeQueryComponent(std::string_view in, std::string& out) {
     return true;
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query) {
+    std::vector<std::pair<std::string, std::string>> params;
+    std::size_t pos = 0;
+    std::string key, value;
+    while (pos < query.size()) {
+        const std::size_t end = std::min(query.find('&', pos), query.size());
+        std::string_view pair = query.substr(pos, end - pos);
+        pos = end + 1;
+        if (pair.empty()) continue;
+        const std::size_t equals = pair.find('=');
+        if (!DecodeQueryComponent(pair.substr(0, equals), key)) return std::nullopt;
+        value.clear();
+        if (equals != std::string_view::npos &&
+            !DecodeQueryComponent(pair.substr(equals + 1), value)) {
+            return std::nullopt;
+        }
+        params.emplace_back(key, value);
+    }
+    return params;
+}
+
 }  // namespace stepgate::policy

@@ -3,8 +3,11 @@
 // applications could resolve differently from us.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 
@@ -58,5 +61,9 @@ Result<TargetUrl, UrlError> ParseOriginForm(std::string_view scheme, std::string
 
 // Percent-decodes a query component (`+` is a space). Returns false on a bad escape.
 bool DecodeQueryComponent(std::string_view in, std::string& out);
+
+// The query's name/value pairs in order, decoded (a name without '=' has an empty value);
+// nullopt on a bad escape. Repeated names are kept: callers decide what repetition means.
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
 
 }  // namespace stepgate::policy

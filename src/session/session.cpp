@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/encoding.h"
+
 namespace stepgate::session {
 
 using Json = nlohmann::json;
@@ -95,17 +97,7 @@ std::optional<SessionData> DecodeSession(std::string_view text) {
     return session;
 }
 
-std::string NewSessionId() {
-    unsigned char bytes[16];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id;
-    for (unsigned char b : bytes) {
-        id.push_back(kHex[b >> 4]);
-        id.push_back(kHex[b & 15]);
-    }
-    return id;
-}
+std::string NewSessionId() { return RandomHex(16); }
 
 std::optional<SessionData> OpenSession(const Sealer& sealer, std::string_view sealed,
                                        std::string_view cookie_name, std::int64_t now) {

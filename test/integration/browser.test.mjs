@@ -129,7 +129,11 @@ class BrowserStack {
     context.setDefaultTimeout(NAV_TIMEOUT);
     context.setDefaultNavigationTimeout(NAV_TIMEOUT);
     const log = [];
-    context.on('request', (r) => log.push({ url: r.url(), method: r.method(), nav: r.isNavigationRequest() }));
+    const offsite = [];
+    context.on('request', (r) => {
+      log.push({ url: r.url(), method: r.method(), nav: r.isNavigationRequest() });
+      if (!/^https?:\/\/127\.0\.0\.1[:/]/.test(r.url())) offsite.push(r.url());
+    });
     context.on('response', (r) => {
       const entry = log.findLast((e) => e.url === r.url() && e.status === undefined);
       if (entry) {
@@ -137,16 +141,10 @@ class BrowserStack {
         entry.location = r.headers().location;
       }
     });
-    // Nothing may leave the loopback hosts: any other host is recorded and refused.
-    const offsite = [];
-    await context.route('**/*', (route) => {
-      const u = new URL(route.request().url());
-      if (u.hostname !== LOOPBACK) {
-        offsite.push(u.href);
-        return route.abort('blockedbyclient');
-      }
-      return route.continue();
-    });
+    // Nothing may leave the loopback hosts: every other request is recorded (above), and
+    // refused where Playwright can route it (redirect follow-ups are not routed; with
+    // no network they fail anyway).
+    await context.route((u) => u.hostname !== LOOPBACK, (route) => route.abort('blockedbyclient'));
     const page = await context.newPage();
     return { context, page, log, offsite };
   }
@@ -427,6 +425,398 @@ describe('browser: sign-in and step-up through nginx (ingress-nginx auth-url + a
 
       await c.page.goto(`${stack.appUrl}/app/orders`);
       assert.equal(await stack.providerPage(c.page), 'login');
+    });
+  });
+
+  describe('what the provider proves is what counts', () => {
+    after(() => stack.idp.resetKnobs());
+
+    /** Waits for Stepgate's answer on /callback and returns its log entry. */
+    async function callbackAnswer(c, mark) {
+      await c.page.waitForURL((u) => u.href.startsWith(`${stack.sgUrl}/callback`));
+      await c.page.waitForLoadState('load');
+      await sleep(300); // a redirect loop would show up here as further navigations
+      const cbs = c.log.slice(mark).filter((e) => e.nav && e.url.startsWith(`${stack.sgUrl}/callback`));
+      assert.equal(cbs.length, 1, `one callback, no loop: ${JSON.stringify(c.log.slice(mark), null, 1)}`);
+      return cbs[0];
+    }
+
+    test('weaker acr than asked (code step skipped): 403 error page, no loop, the session keeps its level', async () => {
+      const c = await stack.signedIn('alice');
+      try {
+        const before = await stack.whoami(c.page);
+        assert.equal(before.json?.level, 'basic', before.text);
+        stack.idp.knobs.weakAcr = true;
+        const mark = c.log.length;
+        await c.page.goto(`${stack.appUrl}/mfa/weak`);
+        const cb = await callbackAnswer(c, mark);
+        assert.equal(cb.status, 403, `Stepgate's error page, not a redirect: ${JSON.stringify(cb)}`);
+        assert.equal(cb.location, undefined);
+        assert.equal(navigations(c.log.slice(mark), `${stack.sgUrl}/start`).length, 1, 'no loop back to /start');
+        assert.equal(navigations(c.log.slice(mark), stack.appUrl).length, 1, 'the app was asked once (401), never reached');
+        assert.equal(stack.idp.idTokens.at(-1).acr, ACR_BASIC, 'the provider claimed only the password');
+        const text = await c.page.locator('body').innerText();
+        assert.doesNotMatch(text, /"upstream"/);
+        stack.idp.resetKnobs();
+        const afterWho = await stack.whoami(c.page);
+        assert.equal(afterWho.json?.sub, 'alice', afterWho.text);
+        assert.equal(afterWho.json?.level, 'basic', 'not upgraded');
+        assert.equal(afterWho.json?.auth_time, before.json.auth_time);
+      } finally {
+        stack.idp.resetKnobs();
+        await c.context.close();
+      }
+    });
+
+    test('weaker acr than asked, no session before: 403 error page and still no session', async () => {
+      const c = await stack.newContext();
+      try {
+        stack.idp.knobs.weakAcr = true;
+        await c.page.goto(`${stack.appUrl}/mfa/weak`);
+        await stack.signIn(c.page, 'bob');
+        const cb = await callbackAnswer(c, 0);
+        assert.equal(cb.status, 403, JSON.stringify(cb));
+        assert.deepEqual(await stack.sessionCookies(c.context), [], 'no session cookie');
+        stack.idp.resetKnobs();
+        const who = await stack.whoami(c.page);
+        assert.equal(who.status, 401, who.text);
+      } finally {
+        stack.idp.resetKnobs();
+        await c.context.close();
+      }
+    });
+
+    test('max_age sent but no auth_time in the ID token: 403 error page, no session', async () => {
+      const c = await stack.newContext();
+      try {
+        stack.idp.knobs.omitAuthTime = true;
+        await c.page.goto(`${stack.appUrl}/fresh/no-auth-time`);
+        await stack.signIn(c.page, 'alice');
+        const cb = await callbackAnswer(c, 0);
+        assert.equal(stack.idp.idTokens.at(-1).auth_time, undefined, 'the knob removed auth_time');
+        assert.equal(cb.status, 403, JSON.stringify(cb));
+        stack.idp.resetKnobs();
+        const who = await stack.whoami(c.page);
+        assert.equal(who.status, 401, who.text);
+      } finally {
+        stack.idp.resetKnobs();
+        await c.context.close();
+      }
+    });
+
+    test('another sub on step-up: a new session for the new sub with what its ID token proves', async () => {
+      const c = await stack.signedIn('alice');
+      try {
+        stack.idp.knobs.switchSubTo = 'bob';
+        const target = `${stack.appUrl}/mfa/switch`;
+        await c.page.goto(target);
+        await stack.enterCode(c.page); // alice's code step; the provider completes as bob
+        const seen = authHeaders(await stack.landedOnApp(c.page, target));
+        assert.equal(stack.idp.idTokens.at(-1).sub, 'bob');
+        assert.equal(seen.user, 'bob');
+        assert.equal(seen.email, 'bob@example.com');
+        assert.deepEqual(seen.groups, ['staff', 'admins']);
+        assert.equal(seen.level, 'mfa');
+        stack.idp.resetKnobs();
+        const who = await stack.whoami(c.page);
+        assert.equal(who.json?.sub, 'bob', who.text);
+      } finally {
+        stack.idp.resetKnobs();
+        await c.context.close();
+      }
+    });
+
+    test('another sub with a weaker login: the old session\'s mfa level never carries over', async () => {
+      const c = await stack.newContext();
+      try {
+        await c.page.goto(`${stack.appUrl}/mfa/first`);
+        await stack.signIn(c.page, 'alice');
+        await stack.enterCode(c.page);
+        const first = authHeaders(await stack.landedOnApp(c.page, `${stack.appUrl}/mfa/first`));
+        assert.equal(first.level, 'mfa');
+        // Older than the /fresh/ max_age, so that the provider asks for a password again.
+        const waitMs = (first.authTime + FRESH_MAX_AGE + 2 - now()) * 1000;
+        if (waitMs > 0) await sleep(waitMs);
+
+        stack.idp.knobs.switchSubTo = 'bob';
+        const target = `${stack.appUrl}/fresh/switch`;
+        await c.page.goto(target);
+        await stack.signIn(c.page, 'alice'); // the provider completes as bob, password only
+        const seen = authHeaders(await stack.landedOnApp(c.page, target));
+        stack.idp.resetKnobs();
+        assert.equal(seen.user, 'bob');
+        assert.equal(seen.level, 'basic', 'bob proved a password only');
+        assert.deepEqual(seen.amr, ['pwd']);
+        const who = await stack.whoami(c.page);
+        assert.equal(who.json?.sub, 'bob', who.text);
+        assert.equal(who.json?.level, 'basic', who.text);
+        // An MFA route is a step-up again, not an allow.
+        await c.page.goto(`${stack.appUrl}/mfa/after-switch`);
+        assert.equal(await stack.providerPage(c.page), 'mfa');
+      } finally {
+        stack.idp.resetKnobs();
+        await c.context.close();
+      }
+    });
+  });
+
+  describe('session cookies and callbacks', () => {
+    test('tampered, truncated or garbage session cookie: no session (401), the browser signs in again', async () => {
+      const c = await stack.signedIn('alice');
+      try {
+        const variants = {
+          tampered: (v) => {
+            const i = Math.floor(v.length / 2);
+            return v.slice(0, i) + (v[i] === 'A' ? 'B' : 'A') + v.slice(i + 1);
+          },
+          truncated: (v) => v.slice(0, Math.floor(v.length / 2)),
+          garbage: () => 'not-a-session',
+        };
+        for (const [name, change] of Object.entries(variants)) {
+          const cookies = await stack.sessionCookies(c.context);
+          assert.ok(cookies.length >= 1, `${name}: a session cookie to change`);
+          const bad = { ...cookies[0], value: change(cookies[0].value) };
+          await c.context.addCookies([bad]);
+
+          const direct = await request(`${stack.sgUrl}/auth`, {
+            headers: {
+              'X-Original-URL': `${stack.appUrl}/app/x`, 'X-Original-Method': 'GET',
+              Cookie: await stack.cookieHeader(c.context),
+            },
+          });
+          assert.equal(direct.status, 401, `${name}: /auth answers 401 (never 400/500)\n${showResponse(direct)}`);
+
+          const mark = c.log.length;
+          const arMark = stack.idp.authorizationRequests.length;
+          const target = `${stack.appUrl}/app/after-${name}`;
+          await c.page.goto(target);
+          const seen = authHeaders(await stack.landedOnApp(c.page, target));
+          assert.equal(seen.user, 'alice');
+          assert.equal(navigations(c.log.slice(mark), `${stack.sgUrl}/start`).length, 1, `${name}: through /start`);
+          const ar = stack.idp.authorizationRequests.slice(arMark);
+          assert.equal(ar.length, 1, `${name}: through the provider`);
+          assert.equal(ar[0].get('login_hint'), null, `${name}: the bad cookie gave no identity`);
+          const now2 = await stack.sessionCookies(c.context);
+          assert.notEqual(now2[0]?.value, bad.value, `${name}: a new session cookie`);
+        }
+      } finally {
+        await c.context.close();
+      }
+    });
+
+    test('replayed callback URL: error page, the session does not change', async () => {
+      const c = await stack.newContext();
+      try {
+        const target = `${stack.appUrl}/app/replay`;
+        await c.page.goto(target);
+        await stack.providerPage(c.page);
+        const [flow] = await stack.flowCookies(c.context);
+        await stack.signIn(c.page, 'alice');
+        await stack.landedOnApp(c.page, target);
+        const cbUrl = navigations(c.log, `${stack.sgUrl}/callback`)[0].url;
+        const before = await stack.whoami(c.page);
+        assert.equal(before.status, 200);
+
+        // 1. the same URL again (the flow cookie is gone).
+        const again = await c.page.goto(cbUrl);
+        assert.equal(again.status(), 400, `replay without the flow cookie: 400 page\n${await again.text()}`);
+        assert.equal(c.page.url(), cbUrl, 'no redirect');
+        assert.deepEqual((await stack.whoami(c.page)).json, before.json, 'session unchanged');
+
+        // 2. the same URL with its flow cookie put back: the code is spent at the provider.
+        await c.context.addCookies([flow]);
+        const tokenCalls = stack.idp.tokenRequests.length;
+        const replay = await c.page.goto(cbUrl);
+        assert.ok(replay.status() >= 400 && replay.status() < 600,
+            `replay with the flow cookie: an error page, got ${replay.status()}\n${await replay.text()}`);
+        assert.equal(c.page.url(), cbUrl, 'no redirect to rd');
+        assert.ok(stack.idp.tokenRequests.length <= tokenCalls + 1);
+        assert.deepEqual((await stack.whoami(c.page)).json, before.json, 'session unchanged');
+      } finally {
+        await c.context.close();
+      }
+    });
+
+    test('forged state, or a callback without its flow cookie: 400 page, no session', async () => {
+      const a = await stack.newContext();
+      const b = await stack.newContext();
+      try {
+        const arMark = stack.idp.authorizationRequests.length;
+        await a.page.goto(`${stack.appUrl}/app/forged`);
+        await stack.providerPage(a.page);
+        const state = stack.idp.authorizationRequests[arMark].get('state');
+        const iss = encodeURIComponent(stack.idp.issuer);
+        const cases = [
+          [a, `code=forged-code&state=${encodeURIComponent(state.slice(0, -2) + 'xx')}&iss=${iss}`, 'forged state'],
+          [a, `code=forged-code&state=forged-state-value&iss=${iss}`, 'unknown state'],
+          [a, `code=forged-code&iss=${iss}`, 'no state'],
+          [b, `code=forged-code&state=${encodeURIComponent(state)}&iss=${iss}`, 'real state, no flow cookie'],
+        ];
+        for (const [c, query, what] of cases) {
+          const res = await c.page.goto(`${stack.sgUrl}/callback?${query}`);
+          assert.equal(res.status(), 400, `${what}: 400 page\n${await res.text()}`);
+          assert.ok(c.page.url().startsWith(`${stack.sgUrl}/callback`), `${what}: no redirect`);
+          assert.deepEqual(await stack.sessionCookies(c.context), [], `${what}: no session`);
+        }
+        assert.equal((await stack.whoami(b.page)).status, 401);
+      } finally {
+        await a.context.close();
+        await b.context.close();
+      }
+    });
+
+    test('callback with another issuer in iss (RFC 9207): error page, no session', async () => {
+      const c = await stack.newContext();
+      try {
+        const otherIssuer = 'http://127.0.0.1:1';
+        stack.idp.knobs.issParam = otherIssuer; // code and state stay the real ones
+        await c.page.goto(`${stack.appUrl}/app/mixup`);
+        await stack.signIn(c.page, 'alice');
+        await c.page.waitForURL((u) => u.href.startsWith(`${stack.sgUrl}/callback`) &&
+            u.searchParams.get('iss') === otherIssuer);
+        await c.page.waitForLoadState('load');
+        const body = await c.page.locator('body').innerText();
+        const cb = c.log.filter((e) => e.nav && e.url.startsWith(`${stack.sgUrl}/callback`)).at(-1);
+        assert.ok(cb.status >= 400 && cb.status < 500, `4xx expected: ${JSON.stringify(cb)} ${body}`);
+        assert.deepEqual(await stack.sessionCookies(c.context), []);
+      } finally {
+        stack.idp.resetKnobs();
+        await c.context.close();
+      }
+    });
+
+    test('two tabs stepping up at once both complete', async () => {
+      const c = await stack.signedIn('alice');
+      try {
+        const p1 = c.page;
+        const p2 = await c.context.newPage();
+        const t1 = `${stack.appUrl}/mfa/tab-one`;
+        const t2 = `${stack.appUrl}/mfa/tab-two`;
+        await Promise.all([p1.goto(t1), p2.goto(t2)]);
+        assert.equal(await stack.providerPage(p1), 'mfa');
+        assert.equal(await stack.providerPage(p2), 'mfa');
+        assert.equal((await stack.flowCookies(c.context)).length, 2, 'one flow cookie per tab');
+        await Promise.all([stack.enterCode(p1), stack.enterCode(p2)]);
+        const [s1, s2] = await Promise.all([stack.landedOnApp(p1, t1), stack.landedOnApp(p2, t2)]);
+        assert.equal(authHeaders(s1).level, 'mfa');
+        assert.equal(authHeaders(s2).level, 'mfa');
+        assert.deepEqual(await stack.flowCookies(c.context), []);
+      } finally {
+        await c.context.close();
+      }
+    });
+  });
+
+  describe('redirects', () => {
+    let c;
+    before(async () => {
+      stack.idp.resetKnobs();
+      c = await stack.signedIn('alice');
+    });
+    after(async () => {
+      await c?.context.close();
+    });
+
+    test('an acceptable rd with a session that already satisfies it: straight there', async () => {
+      const mark = c.log.length;
+      const target = `${stack.appUrl}/app/direct?a=1`;
+      await c.page.goto(`${stack.sgUrl}/start?rd=${encodeURIComponent(target)}`);
+      await stack.landedOnApp(c.page, target);
+      assert.equal(c.log.slice(mark).filter((e) => e.url.startsWith(stack.idp.issuer)).length, 0, 'no provider visit');
+      await c.page.goto(`${stack.sgUrl}/start?rd=${encodeURIComponent('/whoami')}`);
+      await c.page.waitForURL(`${stack.sgUrl}/whoami`);
+    });
+
+    // Decoded rd values; each is sent percent-encoded in the query, as a link would carry it.
+    const PAYLOADS = [
+      '//evil.example/', '///evil.example/', '////evil.example/', '/\\evil.example/', '\\/evil.example/',
+      '/\\/evil.example/', '\\\\evil.example/', '/./\\evil.example/', '/\t/evil.example/', '/\n/evil.example/',
+      '/\r\n/evil.example/', ' //evil.example/', '\t//evil.example/', '/%2F/evil.example/', '/%5Cevil.example/',
+      'https:evil.example', 'https:/evil.example', 'http:evil.example', 'http:\\\\evil.example',
+      'http://evil.example/', 'https://evil.example/', 'HTTP://EVIL.EXAMPLE/',
+      'http://127.0.0.1@evil.example/', 'http://127.0.0.1:1@evil.example/', 'http://user:pass@127.0.0.1.evil.example/',
+      'http://evil.example\\@127.0.0.1/', 'http://evil.example#@127.0.0.1/', 'http://evil.example?@127.0.0.1/',
+      'http://127.0.0.1.evil.example/', 'http://x127.0.0.1/', 'http://evil.example/127.0.0.1',
+      'http://127.0.0.1%2eevil.example/', 'http://127.0.0.1\t.evil.example/', 'http://evil.example%2F@127.0.0.1/',
+      '%2F%2Fevil.example', 'javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<script>alert(1)</script>',
+      'ftp://127.0.0.1/',
+    ];
+
+    /** 400, or a redirect that stays on 127.0.0.1 over http(s) with nothing a browser would "repair". */
+    function assertNotOffsite(res, payload, startUrl) {
+      const ctx = `rd=${JSON.stringify(payload)}\n${showResponse(res)}`;
+      if (res.status === 400) return 'refused';
+      assert.ok(res.status >= 300 && res.status < 400, `expected 400 (or a safe redirect) ${ctx}`);
+      const loc = res.headers.location;
+      assert.ok(loc, ctx);
+      assert.doesNotMatch(loc, /[\x00-\x20\\\x7f]/, `Location with characters a browser rewrites ${ctx}`);
+      const u = new URL(loc, startUrl);
+      assert.ok(['http:', 'https:'].includes(u.protocol), ctx);
+      assert.equal(u.hostname, LOOPBACK, `Location off the allowed hosts ${ctx}`);
+      return `followed to ${u.href}`;
+    }
+
+    test('open-redirect payloads on /start rd are never followed off the allowed hosts', async (t) => {
+      const outcomes = {};
+      for (const payload of PAYLOADS) {
+        const startUrl = `${stack.sgUrl}/start?rd=${encodeURIComponent(payload)}`;
+        // Directly, with the session: a followed rd would be a 302 straight to it.
+        const res = await request(startUrl, { headers: { Cookie: await stack.cookieHeader(c.context) } });
+        outcomes[payload] = assertNotOffsite(res, payload, startUrl);
+        // In the browser: nothing is requested off 127.0.0.1.
+        await c.page.goto(startUrl).catch(() => {});
+        assert.deepEqual(c.offsite, [], `rd=${JSON.stringify(payload)} made the browser leave`);
+      }
+      const followed = Object.entries(outcomes).filter(([, o]) => o !== 'refused');
+      t.diagnostic(`refused ${PAYLOADS.length - followed.length}/${PAYLOADS.length}; ` +
+          `followed on-site: ${JSON.stringify(followed)}`);
+    });
+
+    test('raw control characters in the /start query are refused', async () => {
+      for (const raw of ['/\t/evil.example/', '/\r\n/evil.example/']) {
+        const text = `GET /start?rd=${raw} HTTP/1.1\r\nHost: ${LOOPBACK}\r\nConnection: close\r\n\r\n`;
+        const res = await rawRequest(stack.stepgate.port, text);
+        assert.equal(res.status, 400, JSON.stringify(res.raw.slice(0, 300)));
+        assert.equal(res.headers.location, undefined);
+      }
+    });
+
+    test('a route whose groups the user lacks: 403 from /auth through nginx, 403 page from /start', async () => {
+      const viaNginx = await c.page.goto(`${stack.appUrl}/admin/panel`);
+      assert.equal(viaNginx.status(), 403);
+      assert.doesNotMatch(await c.page.locator('body').innerText(), /"upstream"/);
+      const start = await c.page.goto(`${stack.sgUrl}/start?rd=${encodeURIComponent(`${stack.appUrl}/admin/panel`)}`);
+      assert.equal(start.status(), 403, await start.text());
+    });
+
+    test('/logout with an rd off the allowed hosts: signed out, never sent there', async () => {
+      const d = await stack.signedIn('bob');
+      try {
+        await d.page.goto(`${stack.sgUrl}/logout?rd=${encodeURIComponent('https://evil.example/')}`).catch(() => {});
+        await d.page.waitForLoadState('load');
+        assert.deepEqual(d.offsite, []);
+        assert.deepEqual(await stack.sessionCookies(d.context), []);
+        assert.equal((await stack.whoami(d.page)).status, 401);
+      } finally {
+        await d.context.close();
+      }
+    });
+  });
+
+  describe('provider interop', () => {
+    test('the ID token came through client_secret_basic', () => {
+      assert.ok(stack.idp.tokenRequests.length > 0);
+      assert.ok(stack.idp.tokenRequests.every((r) => r.hasBasicAuth), JSON.stringify(stack.idp.tokenRequests));
+    });
+
+    test('Stepgate\'s requests to the provider carry the port in Host (RFC 9112 §3.2)', () => {
+      // oidc-provider (and any IdP that derives its URLs from Host) names its
+      // endpoints after the Host it receives: without the port they point at :80.
+      const fromStepgate = stack.idp.requests.filter((r) => r.userAgent === 'stepgate');
+      assert.ok(fromStepgate.length > 0);
+      const hosts = [...new Set(fromStepgate.map((r) => r.host))];
+      assert.deepEqual(hosts, [`${LOOPBACK}:${stack.idp.port}`],
+          `Host headers Stepgate sent: ${JSON.stringify(hosts)} (for ${fromStepgate.map((r) => r.url).join(', ')})`);
     });
   });
 });

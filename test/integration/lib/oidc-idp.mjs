@@ -19,7 +19,7 @@
 // - Test knobs (idp.knobs, reset with resetKnobs()): weakAcr (the code step is
 //   skipped and nothing stronger than what was done is claimed), switchSubTo
 //   (the next login completes as another account), omitAuthTime (ID tokens
-//   without auth_time).
+//   without auth_time), issParam (authorization responses carry another `iss`).
 // - RP-initiated logout (end_session_endpoint) with its own confirm page;
 //   authorization_response_iss_parameter_supported (RFC 9207) as oidc-provider
 //   advertises by default.
@@ -143,11 +143,12 @@ export class OidcIdp extends TokenIssuer {
    * @param {string[]} [o.algs]          signing keys; the first one signs ID tokens and minted tokens
    * @param {string} [o.audience]        default `aud` of mint()
    * @param {boolean} [o.hostFromIssuer] default true: URLs built from the issuer, not the Host received
+   * @param {boolean} [o.endSession]     default true: RP-initiated logout (end_session_endpoint advertised)
    */
   constructor({
     port, clientId = 'stepgate', clientSecret = 'it-client-secret', redirectUris = [],
     postLogoutRedirectUris = [], tokenEndpointAuthMethod = 'client_secret_basic',
-    algs = ['RS256', 'ES256'], audience, hostFromIssuer = true,
+    algs = ['RS256', 'ES256'], audience, hostFromIssuer = true, endSession = true,
   } = {}) {
     super({ algs, audience });
     if (algs[0] !== 'RS256') throw new Error('OidcIdp: the first key must be RS256 (it signs ID tokens)');
@@ -162,6 +163,7 @@ export class OidcIdp extends TokenIssuer {
     // an IdP with a fixed public hostname (Keycloak's KC_HOSTNAME); false: the Host
     // as received. Every Host received is recorded in `requests` either way.
     this.hostFromIssuer = hostFromIssuer;
+    this.endSession = endSession;
     this.users = USERS;
     this.mfaCode = MFA_CODE;
     this.provider = null;
@@ -176,6 +178,7 @@ export class OidcIdp extends TokenIssuer {
       weakAcr: false,        // skip the code step, claim only what was done (pwd)
       switchSubTo: null,     // complete the next login(s) as this account instead
       omitAuthTime: false,   // ID tokens without auth_time
+      issParam: null,        // RFC 9207: the `iss` put in authorization responses instead of ours
     };
   }
 
@@ -254,7 +257,7 @@ export class OidcIdp extends TokenIssuer {
         devInteractions: { enabled: false },
         claimsParameter: { enabled: true },
         rpInitiatedLogout: {
-          enabled: true,
+          enabled: this.endSession,
           async logoutSource(ctx, form) {
             ctx.type = 'html';
             ctx.body = page('Sign out of the demo provider?', `${form}
@@ -392,6 +395,7 @@ export class OidcIdp extends TokenIssuer {
     }
     const extra = this.extraRoutes.get(url.pathname);
     if (extra) return extra(req, res, url);
+    if (this.knobs.issParam !== null) this.#rewriteIss(res, this.knobs.issParam);
     const m = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|otp|abort))?$/.exec(url.pathname);
     if (m) {
       this.#interaction(req, res, m[1], m[2]).catch((e) => {
@@ -404,6 +408,20 @@ export class OidcIdp extends TokenIssuer {
       return undefined;
     }
     return this.callback(req, res);
+  }
+
+  /** The issParam knob: authorization responses (redirects to a redirect_uri) name another issuer. */
+  #rewriteIss(res, iss) {
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name, value) => {
+      if (String(name).toLowerCase() === 'location' && typeof value === 'string' &&
+          this.redirectUris.some((r) => value.startsWith(`${r}?`))) {
+        const u = new URL(value);
+        if (u.searchParams.has('iss')) u.searchParams.set('iss', iss);
+        value = u.href;
+      }
+      return setHeader(name, value);
+    };
   }
 
   // ---- interactions ------------------------------------------------------
