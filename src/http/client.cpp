@@ -14,8 +14,9 @@ namespace {
 
 struct ParsedUrl {
     bool tls = false;
-    std::string host;  // as written, for SNI and Host
+    std::string host;  // as written, for SNI and certificate checks
     std::string port;
+    std::string authority;  // host[:port] as written: the Host header (RFC 9112 §3.2)
     std::string target;
 };
 
@@ -29,9 +30,11 @@ std::optional<ParsedUrl> SplitUrl(std::string_view url) {
     } else {
         return std::nullopt;
     }
-    const auto slash = url.find('/');
+    const auto slash = url.find_first_of("/?#");
     std::string_view authority = url.substr(0, slash);
     parsed.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+    if (parsed.target.front() != '/') parsed.target.insert(0, "/");
+    if (const auto hash = parsed.target.find('#'); hash != std::string::npos) parsed.target.resize(hash);
     if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
     std::string_view host = authority;
     std::string_view port;
@@ -48,6 +51,7 @@ std::optional<ParsedUrl> SplitUrl(std::string_view url) {
         port = authority.substr(colon + 1);
     }
     parsed.host = std::string(host);
+    parsed.authority = std::string(authority);
     parsed.port = port.empty() ? (parsed.tls ? "443" : "80") : std::string(port);
     return parsed;
 }
@@ -56,7 +60,7 @@ template <class Stream>
 Result<ClientResponse, std::string> Exchange(Stream& stream, const ClientRequest& request,
                                              const ParsedUrl& url, beast::tcp_stream& tcp) {
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), url.target, 11};
-    req.set(bhttp::field::host, url.host);
+    req.set(bhttp::field::host, url.authority);
     req.set(bhttp::field::user_agent, "stepgate");
     req.set(bhttp::field::accept, "application/json");
     for (const auto& [name, value] : request.headers) req.set(name, value);

@@ -13,8 +13,15 @@
 //               └─► echo upstream (answers with the headers it received)
 //   Chromium ──► Stepgate :SG directly (public_url http://127.0.0.1:SG): /start, /callback, /logout, /whoami
 //   Chromium ──► provider :P  (issuer http://127.0.0.1:P): login page, one-time-code page, end session
+//
+// The provider's knobs (lib/oidc-idp.mjs) make it misbehave for the negative
+// tests: weaker acr than asked, another sub, no auth_time, another iss. One
+// interop test starts its own provider + Stepgate pair (client_secret_post, no
+// end_session_endpoint). Chromium runs under playwright-core's launchServer
+// (its own fresh profile directory), so that its pid is known and stopped.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { chromium } from 'playwright-core';
@@ -89,6 +96,9 @@ class BrowserStack {
     this.nginx.port = this.nginxPort;
     await this.nginx.start();
 
+    if (!fs.existsSync(CHROMIUM)) {
+      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_BIN`);
+    }
     this.browserServer = await chromium.launchServer({
       executablePath: CHROMIUM,
       headless: true,
@@ -139,6 +149,7 @@ class BrowserStack {
       if (entry) {
         entry.status = r.status();
         entry.location = r.headers().location;
+        entry.contentType = r.headers()['content-type'];
       }
     });
     // Nothing may leave the loopback hosts: every other request is recorded (above), and
@@ -153,7 +164,7 @@ class BrowserStack {
 
   /** Waits for the provider's password page, signs in. */
   async signIn(page, user = 'alice') {
-    await page.waitForURL((u) => u.href.startsWith(`${this.idp.issuer}/interaction/`));
+    await page.waitForURL(isInteraction);
     await page.locator('#password').waitFor();
     await page.fill('#username', user);
     await page.fill('#password', USERS[user].password);
@@ -162,7 +173,7 @@ class BrowserStack {
 
   /** Waits for the provider's one-time-code page, enters the code. */
   async enterCode(page, code = MFA_CODE) {
-    await page.waitForURL((u) => u.href.startsWith(`${this.idp.issuer}/interaction/`));
+    await page.waitForURL(isInteraction);
     await page.locator('#otp').waitFor();
     await page.fill('#otp', code);
     await page.click('#verify');
@@ -170,7 +181,7 @@ class BrowserStack {
 
   /** Which provider page the browser shows: 'login' | 'mfa' | null. */
   async providerPage(page) {
-    await page.waitForURL((u) => u.href.startsWith(`${this.idp.issuer}/interaction/`));
+    await page.waitForURL(isInteraction);
     await page.waitForLoadState('domcontentloaded');
     if (await page.locator('#password').count()) return 'login';
     if (await page.locator('#otp').count()) return 'mfa';
@@ -242,6 +253,9 @@ function authHeaders(body) {
     authTime: h['x-auth-request-auth-time'] === undefined ? undefined : Number(h['x-auth-request-auth-time']),
   };
 }
+
+/** A page of a provider's sign-in (any OidcIdp: the stack's or a test's own). */
+const isInteraction = (u) => u.hostname === LOOPBACK && u.pathname.startsWith('/interaction/');
 
 const navigations = (log, prefix) => log.filter((e) => e.nav && e.url.startsWith(prefix));
 
@@ -452,6 +466,7 @@ describe('browser: sign-in and step-up through nginx (ingress-nginx auth-url + a
         const cb = await callbackAnswer(c, mark);
         assert.equal(cb.status, 403, `Stepgate's error page, not a redirect: ${JSON.stringify(cb)}`);
         assert.equal(cb.location, undefined);
+        assert.match(cb.contentType ?? '', /^text\/html/, 'an HTML page for the browser');
         assert.equal(navigations(c.log.slice(mark), `${stack.sgUrl}/start`).length, 1, 'no loop back to /start');
         assert.equal(navigations(c.log.slice(mark), stack.appUrl).length, 1, 'the app was asked once (401), never reached');
         assert.equal(stack.idp.idTokens.at(-1).acr, ACR_BASIC, 'the provider claimed only the password');
@@ -604,7 +619,7 @@ describe('browser: sign-in and step-up through nginx (ingress-nginx auth-url + a
       }
     });
 
-    test('replayed callback URL: error page, the session does not change', async () => {
+    test('replayed callback URL: error page, the session does not change', async (t) => {
       const c = await stack.newContext();
       try {
         const target = `${stack.appUrl}/app/replay`;
@@ -629,6 +644,7 @@ describe('browser: sign-in and step-up through nginx (ingress-nginx auth-url + a
         const replay = await c.page.goto(cbUrl);
         assert.ok(replay.status() >= 400 && replay.status() < 600,
             `replay with the flow cookie: an error page, got ${replay.status()}\n${await replay.text()}`);
+        t.diagnostic(`replay with the flow cookie put back: ${replay.status()}`);
         assert.equal(c.page.url(), cbUrl, 'no redirect to rd');
         assert.ok(stack.idp.tokenRequests.length <= tokenCalls + 1);
         assert.deepEqual((await stack.whoami(c.page)).json, before.json, 'session unchanged');
@@ -803,10 +819,97 @@ describe('browser: sign-in and step-up through nginx (ingress-nginx auth-url + a
     });
   });
 
+  describe('the browser session on /forward-auth and /ext-authz/', () => {
+    let c;
+    let cookie;
+    before(async () => {
+      c = await stack.signedIn('alice');
+      cookie = await stack.cookieHeader(c.context);
+    });
+    after(async () => {
+      await c?.context.close();
+    });
+    const host = () => `${LOOPBACK}:${stack.nginxPort}`;
+
+    test('/forward-auth: the session allows a basic route, with the identity headers', async () => {
+      const res = await stack.stepgate.forwardAuth({ host: host(), uri: '/app/x', headers: { Cookie: cookie } });
+      assert.equal(res.status, 200, showResponse(res));
+      assert.equal(res.headers['x-auth-request-user'], 'alice');
+      assert.equal(res.headers['x-auth-request-level'], 'basic');
+    });
+
+    test('/forward-auth: a step-up is a 302 to /start with rd, or a JSON 401 naming it', async () => {
+      const res = await stack.stepgate.forwardAuth({ host: host(), uri: '/api/vault/x?y=1', headers: { Cookie: cookie } });
+      assert.equal(res.status, 302, showResponse(res));
+      const loc = new URL(res.headers.location);
+      assert.equal(`${loc.origin}${loc.pathname}`, `${stack.sgUrl}/start`, res.headers.location);
+      assert.equal(loc.searchParams.get('rd'), `http://${host()}/api/vault/x?y=1`);
+      const json = await stack.stepgate.forwardAuth({
+        host: host(), uri: '/api/vault/x', headers: { Cookie: cookie, Accept: 'application/json' },
+      });
+      assert.equal(json.status, 401, showResponse(json));
+      assert.ok(json.json().start_url.startsWith(`${stack.sgUrl}/start?`), json.body);
+    });
+
+    test('/ext-authz/: the session allows; no session is a 302 to /start', async () => {
+      const ok = await stack.stepgate.extAuthz({ path: '/app/x', host: host(), headers: { Cookie: cookie } });
+      assert.equal(ok.status, 200, showResponse(ok));
+      assert.equal(ok.headers['x-auth-request-user'], 'alice');
+      const anon = await stack.stepgate.extAuthz({ path: '/app/x', host: host() });
+      assert.equal(anon.status, 302, showResponse(anon));
+      assert.ok(anon.headers.location.startsWith(`${stack.sgUrl}/start?`), anon.headers.location);
+      const pinned = await stack.stepgate.extAuthz({ path: '/app/x', host: host(), pins: 'level=mfa', headers: { Cookie: cookie } });
+      assert.equal(pinned.status, 302, showResponse(pinned));
+      assert.equal(new URL(pinned.headers.location).searchParams.get('level'), 'mfa', 'the pins go with it');
+    });
+  });
+
   describe('provider interop', () => {
     test('the ID token came through client_secret_basic', () => {
       assert.ok(stack.idp.tokenRequests.length > 0);
       assert.ok(stack.idp.tokenRequests.every((r) => r.hasBasicAuth), JSON.stringify(stack.idp.tokenRequests));
+    });
+
+    test('client_secret_post, and a provider without end_session_endpoint: sign in, sign out locally', async () => {
+      const sgPort = await freePort();
+      const sgUrl = `http://${LOOPBACK}:${sgPort}`;
+      const idp = await new OidcIdp({
+        redirectUris: [`${sgUrl}/callback`], tokenEndpointAuthMethod: 'client_secret_post', endSession: false,
+      }).start();
+      const sg = new Stepgate({
+        dir: await makeTempDir('stepgate-browser-post-'),
+        issuer: idp.issuer,
+        overrides: {
+          provider: { leeway: '1s', token_endpoint_auth: 'client_secret_post' },
+          redirect: { allowed_domains: [LOOPBACK], default: undefined },
+        },
+      });
+      sg.port = sgPort;
+      const c = await stack.newContext();
+      try {
+        await sg.start();
+        await c.page.goto(`${sgUrl}/start?rd=${encodeURIComponent('/whoami')}`);
+        await stack.signIn(c.page, 'bob');
+        await c.page.waitForURL(`${sgUrl}/whoami`);
+        const who = JSON.parse(await c.page.locator('body').innerText());
+        assert.equal(who.sub, 'bob');
+        assert.equal(idp.tokenRequests.length, 1);
+        assert.equal(idp.tokenRequests[0].hasBasicAuth, false, 'credentials in the body, not in Authorization');
+        assert.equal(idp.idTokens.length, 1);
+
+        // No end_session_endpoint: /logout ends the session here and goes to rd, or shows a page.
+        const out = await c.page.goto(`${sgUrl}/logout?rd=${encodeURIComponent('/whoami')}`);
+        assert.equal(c.page.url(), `${sgUrl}/whoami`);
+        assert.equal(out.status(), 401, 'signed out');
+        assert.equal(c.log.filter((e) => e.url.startsWith(`${idp.issuer}/session`)).length, 0);
+        const page = await c.page.goto(`${sgUrl}/logout`);
+        assert.equal(page.status(), 200);
+        assert.match(await c.page.locator('body').innerText(), /signed out/i);
+      } finally {
+        await c.context.close();
+        await sg.stop();
+        await idp.stop();
+      }
     });
 
     test('Stepgate\'s requests to the provider carry the port in Host (RFC 9112 §3.2)', () => {
