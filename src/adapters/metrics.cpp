@@ -52,6 +52,11 @@ std::string Metrics::Render(const oidc::ProviderStats* provider) const {
             sessions_issued.load(std::memory_order_relaxed));
     Counter(out, "stepgate_sessions_refreshed_total", "Sessions slid forward on a decision.",
             sessions_refreshed.load(std::memory_order_relaxed));
+    Counter(out, "stepgate_config_reloads_total", "Configurations reloaded and in force.",
+            config_reloads_ok.load(std::memory_order_relaxed));
+    Counter(out, "stepgate_config_reload_failures_total",
+            "Reloads refused (the old config kept serving).",
+            config_reloads_failed.load(std::memory_order_relaxed));
     if (provider != nullptr) {
         Counter(out, "stepgate_jwks_refresh_total", "Successful JWKS refreshes.",
                 provider->jwks_refresh_ok.load(std::memory_order_relaxed));

@@ -27,6 +27,8 @@ struct Metrics {
     std::atomic<std::uint64_t> stepups_failed{0};
     std::atomic<std::uint64_t> sessions_issued{0};
     std::atomic<std::uint64_t> sessions_refreshed{0};
+    std::atomic<std::uint64_t> config_reloads_ok{0};
+    std::atomic<std::uint64_t> config_reloads_failed{0};
 
     void CountDecision(core::Outcome outcome) {
         decisions[static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);

@@ -86,6 +86,13 @@ export function mfaRequested(params) {
   return acrs.some((a) => MFA_ACRS.has(a)) && !acrs.some((a) => BASIC_ACRS.has(a));
 }
 
+// Records kept for assertions are bounded, so that the long-running demo does not grow.
+const MAX_RECORDS = 1000;
+function record(list, item) {
+  list.push(item);
+  if (list.length > MAX_RECORDS) list.splice(0, list.length - MAX_RECORDS);
+}
+
 function readForm(req, limit = 16 * 1024) {
   return new Promise((resolve, reject) => {
     let size = 0;
@@ -329,7 +336,7 @@ export class OidcIdp extends TokenIssuer {
       const idToken = ctx.body?.id_token;
       if (typeof idToken === 'string') {
         try {
-          idp.idTokens.push(JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString('utf8')));
+          record(idp.idTokens, JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString('utf8')));
         } catch {
           // not a JWT: nothing to record
         }
@@ -382,16 +389,21 @@ export class OidcIdp extends TokenIssuer {
   }
 
   #handle(req, res) {
-    const url = new URL(req.url, this.issuer);
-    this.requests.push({
+    let url;
+    try {
+      url = new URL(req.url, this.issuer);
+    } catch {
+      return sendHtml(res, 400, page('Bad request', '<p>Malformed request target.</p>'));
+    }
+    record(this.requests, {
       method: req.method, url: req.url, at: Date.now(), host: req.headers.host, userAgent: req.headers['user-agent'],
     });
     if (this.hostFromIssuer) req.headers.host = new URL(this.issuer).host;
-    if (url.pathname === '/auth' && req.method === 'GET') this.authorizationRequests.push(url.searchParams);
+    if (url.pathname === '/auth' && req.method === 'GET') record(this.authorizationRequests, url.searchParams);
     if (url.pathname === '/jwks') this.jwksFetches++;
     if (url.pathname === '/.well-known/openid-configuration') this.discoveryFetches++;
     if (url.pathname === '/token') {
-      this.tokenRequests.push({ hasBasicAuth: /^basic /i.test(req.headers.authorization ?? '') });
+      record(this.tokenRequests, { hasBasicAuth: /^basic /i.test(req.headers.authorization ?? '') });
     }
     const extra = this.extraRoutes.get(url.pathname);
     if (extra) return extra(req, res, url);
@@ -442,7 +454,7 @@ export class OidcIdp extends TokenIssuer {
         // anyone again: the session keeps what it had (password only).
         return this.provider.interactionFinished(req, res, { stepgate: 'mfa-skipped' }, { mergeWithLastSubmission: false });
       }
-      this.pending.set(uid, { accountId: session.accountId, mfaOnly: true });
+      this.#setPending(uid, { accountId: session.accountId, mfaOnly: true });
       return this.#mfaPage(res, details);
     }
     if (req.method !== 'POST') throw new Error('method not allowed');
@@ -462,7 +474,7 @@ export class OidcIdp extends TokenIssuer {
         return this.#loginPage(res, details, 'Wrong username or password.', username);
       }
       if (needsMfa && !this.knobs.weakAcr) {
-        this.pending.set(uid, { accountId: user.sub, mfaOnly: false });
+        this.#setPending(uid, { accountId: user.sub, mfaOnly: false });
         return this.#mfaPage(res, details);
       }
       return this.#finishLogin(req, res, uid, user.sub, { acr: ACR_BASIC, amr: ['pwd'] });
@@ -480,9 +492,19 @@ export class OidcIdp extends TokenIssuer {
     throw new Error('unknown interaction step');
   }
 
+  #setPending(uid, value) {
+    this.pending.delete(uid);
+    this.pending.set(uid, value);
+    // Abandoned sign-ins: keep the newest MAX_RECORDS (a Map iterates oldest first).
+    for (const key of this.pending.keys()) {
+      if (this.pending.size <= MAX_RECORDS) break;
+      this.pending.delete(key);
+    }
+  }
+
   async #finishLogin(req, res, uid, accountId, { acr, amr }) {
     const finalAccount = this.knobs.switchSubTo ?? accountId;
-    this.interactionsShown.push({ uid, step: 'done', accountId: finalAccount, acr, amr });
+    record(this.interactionsShown, { uid, step: 'done', accountId: finalAccount, acr, amr });
     // ts omitted: loginTs = now, so auth_time moves with every login step.
     await this.provider.interactionFinished(req, res,
         { login: { accountId: finalAccount, acr, amr, remember: true } }, { mergeWithLastSubmission: false });
@@ -490,7 +512,7 @@ export class OidcIdp extends TokenIssuer {
 
   #loginPage(res, details, error, username) {
     const { uid, params, prompt } = details;
-    this.interactionsShown.push({ uid, step: 'login', reasons: prompt.reasons });
+    record(this.interactionsShown, { uid, step: 'login', reasons: prompt.reasons });
     let hint = username ?? '';
     if (!hint && typeof params.login_hint === 'string') {
       const byEmail = Object.values(this.users).find((u) => u.email === params.login_hint);
@@ -510,7 +532,7 @@ ${error ? `<p class="error" id="error">${escapeHtml(error)}</p>` : ''}
 
   #mfaPage(res, details, error) {
     const { uid, prompt } = details;
-    this.interactionsShown.push({ uid, step: 'mfa', reasons: prompt.reasons });
+    record(this.interactionsShown, { uid, step: 'mfa', reasons: prompt.reasons });
     const html = page('Second factor', `
 ${error ? `<p class="error" id="error">${escapeHtml(error)}</p>` : ''}
 <p>This page needs a stronger sign-in. Enter the one-time code from your authenticator.</p>
