@@ -62,6 +62,7 @@ class BrowserStack {
     this.idp = await new OidcIdp({
       redirectUris: [`${this.sgUrl}/callback`],
       postLogoutRedirectUris: [`${this.appUrl}/public/signed-out`, `${this.sgUrl}/`],
+      hostFromIssuer: false, // oidc-provider as it is: its URLs follow the Host it receives
     }).start();
 
     this.stepgate = new Stepgate({
