@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BUILD_PACKAGES=(cmake ninja-build g++ ccache pkg-config
   libboost-dev libssl-dev libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
-RUNTIME_PACKAGES=(nginx libnginx-mod-http-ndk libnginx-mod-http-set-misc curl ca-certificates chromium)
+RUNTIME_PACKAGES=(nginx libnginx-mod-http-ndk libnginx-mod-http-set-misc haproxy curl ca-certificates chromium)
 
 missing=()
 for package in "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}"; do

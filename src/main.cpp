@@ -17,6 +17,11 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--listen", serve.listen, "ADDRESS:PORT, overrides the file");
     serve_cmd->add_option("--log-level", serve.log_level,
                           "trace|debug|info|warn|error|off, overrides the file");
+    serve_cmd
+        ->add_option(
+            "--shutdown-delay", serve.shutdown_delay_seconds,
+            "seconds between readiness turning false and new connections stopping on SIGTERM")
+        ->check(CLI::Range(0, 300));
     serve_cmd->add_option("--threads", serve.threads, "event loops (default: one per core)")
         ->check(CLI::Range(0, 256));
 

@@ -1,13 +1,31 @@
 -- wrk script for the token floods: every request carries the next token of a file of
--- distinct pre-minted tokens (one per line; the file is the script's argument), so that no
--- token is ever seen twice by the server (no cache hit). The run stops when the file is
--- used up (or at wrk's -d bound, whichever comes first); it cycles back to the start only
--- for the few requests sent while the stop takes effect.
---   wrk -s flood.lua URL -- tokens.txt
+-- distinct pre-minted tokens (one per line; the file is the script's argument), so that the
+-- server never sees a token twice (no cache hit). The thread stops when the file is used up
+-- (or at wrk's -d bound, whichever comes first).
+--   wrk -t1 -s flood.lua URL -- tokens.txt
+--
+-- wrk's own summary divides by the whole -d duration even when a thread stops early, so the
+-- thread notes its own start and stop times (wall clock, through `date`, once each) and done()
+-- reports the elapsed time of the thread instead.
 
 local tokens = {}
 local next_index = 1
 local sent = 0
+started_ns = 0
+stopped_ns = 0
+
+local function now_ns()
+   local pipe = io.popen("date +%s%N")
+   local value = tonumber(pipe:read("*l"))
+   pipe:close()
+   return value
+end
+
+local threads = {}
+
+function setup(thread)
+   table.insert(threads, thread)
+end
 
 function init(args)
    local file = assert(io.open(args[1], "r"))
@@ -16,6 +34,7 @@ function init(args)
    end
    file:close()
    assert(#tokens > 0, "no tokens in " .. args[1])
+   started_ns = now_ns()
 end
 
 function request()
@@ -23,15 +42,26 @@ function request()
    next_index = next_index + 1
    if next_index > #tokens then next_index = 1 end
    sent = sent + 1
-   if sent == #tokens then wrk.thread:stop() end
+   if sent == #tokens then
+      stopped_ns = now_ns()
+      wrk.thread:stop()
+   end
    wrk.headers["Authorization"] = "Bearer " .. token
    return wrk.format()
 end
 
 function done(summary, latency, requests)
+   local duration = summary.duration
+   local thread = threads[1]
+   if thread ~= nil then
+      local started, stopped = thread:get("started_ns"), thread:get("stopped_ns")
+      if started ~= nil and stopped ~= nil and stopped > started then
+         duration = math.floor((stopped - started) / 1000)
+      end
+   end
    local e = summary.errors
    io.write(string.format(
       "WRKRESULT requests=%d duration_us=%d p50_us=%d p99_us=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d non2xx=%d\n",
-      summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+      summary.requests, duration, latency:percentile(50), latency:percentile(99),
       e.connect, e.read, e.write, e.timeout, e.status))
 end

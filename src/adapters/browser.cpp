@@ -61,8 +61,11 @@ std::string LoginHint(const session::SessionData& session) {
     return session.identity.preferred_username;
 }
 
+// Audit lines carry "log":"audit" so that an operator can route them apart from the rest.
 void Audit(std::string_view event, std::initializer_list<observability::LogField> fields) {
-    Log(LogLevel::kInfo, event, fields);
+    std::vector<observability::LogField> tagged{{"log", std::string_view("audit")}};
+    tagged.insert(tagged.end(), fields.begin(), fields.end());
+    observability::LogFields(LogLevel::kInfo, event, tagged);
 }
 
 }  // namespace
@@ -282,7 +285,14 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     auto tokens = oidc::ExchangeCode(token_request);
     if (!tokens) {
         Log(LogLevel::kWarn, "token_exchange_failed",
-            {{"request_id", in.request_id}, {"error", tokens.error()}});
+            {{"request_id", in.request_id}, {"error", tokens.error().detail}});
+        if (tokens.error().kind == oidc::TokenError::Kind::kInvalidGrant) {
+            // A replayed or expired callback: the browser's doing, not the provider's.
+            return FailCallback(
+                runtime, response, in.request_id, "invalid_grant", 400, "Sign-in expired",
+                "This sign-in response was already used or has expired. Return to the "
+                "application and try again.");
+        }
         return FailCallback(
             runtime, response, in.request_id, "token_exchange", 502, "Sign-in failed",
             "The identity provider did not complete the sign-in. Please try again.");
@@ -359,7 +369,7 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
           {{"request_id", in.request_id},
            {"subject", session.identity.subject},
            {"previous_subject", in.flow.subject_hint},
-           {"level", config.policy.LevelName(session.identity.level)},
+           {"auth_level", config.policy.LevelName(session.identity.level)},
            {"acr", session.identity.acr},
            {"auth_time",
             session.identity.auth_time ? *session.identity.auth_time : std::int64_t{-1}}});

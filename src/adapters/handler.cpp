@@ -4,6 +4,7 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
+#include <chrono>
 
 #include "adapters/browser.h"
 #include "adapters/client_address.h"
@@ -115,8 +116,7 @@ Route FindRoute(std::string_view target, const std::string& public_path) {
 
 }  // namespace
 
-Result<std::shared_ptr<const Snapshot>> Snapshot::Build(
-    std::shared_ptr<const config::Config> config) {
+Result<std::shared_ptr<Snapshot>> Snapshot::Build(std::shared_ptr<const config::Config> config) {
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->config = std::move(config);
     const config::Config& c = *snapshot->config;
@@ -143,7 +143,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Build(
     }
     snapshot->redirect.allowed_domains = c.redirect.allowed_domains;
     snapshot->redirect.require_https = !c.session || c.session->secure;
-    return std::shared_ptr<const Snapshot>(std::move(snapshot));
+    return snapshot;
 }
 
 HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& response,
@@ -206,6 +206,13 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             break;
     }
 
+    // Every decision's time, whatever way it ends (a key refresh re-enters and counts twice,
+    // rarely).
+    struct LatencyObserver {
+        Metrics& metrics;
+        std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+        ~LatencyObserver() { metrics.ObserveLatency(std::chrono::steady_clock::now() - started); }
+    } latency{runtime.metrics()};
     const std::string request_id = RequestId(request);
     response.set("X-Request-ID", request_id);
     auto facts = ReadFacts(route.endpoint, request, route.inner_target, config->policy);
@@ -239,13 +246,19 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     const policy::Rule* rule = nullptr;
     const core::Requirement* requirement = nullptr;
     std::string_view rule_name;
+    std::size_t counter_index = policy.rules.size();  // the default's
     if (facts->pins) {
         requirement = &facts->pins->requirement;
         rule_name = facts->pins->rule_name;
+        const policy::Rule* pinned_rule = policy.FindRule(rule_name);
+        counter_index = pinned_rule != nullptr
+                            ? static_cast<std::size_t>(pinned_rule - policy.rules.data())
+                            : policy.rules.size() + 1;
     } else {
         rule = policy.Match(facts->target.host, facts->target.path.match_path, facts->method);
         requirement = rule != nullptr ? &rule->require : &policy.default_requirement;
         rule_name = rule != nullptr ? std::string_view(rule->name) : std::string_view("default");
+        if (rule != nullptr) counter_index = static_cast<std::size_t>(rule - policy.rules.data());
     }
 
     core::Identity identity;
@@ -297,7 +310,9 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     } else {
         decision = core::Decide(policy.levels, *requirement, presented, runtime.clock().Now());
     }
-    runtime.metrics().CountDecision(decision.outcome);
+    runtime.metrics().CountDecision(decision.outcome, counter_index < snapshot->rule_counters.size()
+                                                          ? snapshot->rule_counters[counter_index]
+                                                          : nullptr);
 
     RenderInput input{*config, *facts, *requirement, decision, presented, token_error};
     Render(input, response);
@@ -319,12 +334,18 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         const std::string client =
             ClientAddress(request, connection.peer_address, config->trusted_proxies);
         Log(LogLevel::kInfo, "denied",
-            {{"request_id", request_id},
+            {{"log", std::string_view("audit")},
+             {"request_id", request_id},
              {"outcome", core::Describe(decision.outcome)},
              {"reason",
               token_error ? jose::Describe(*token_error) : core::Describe(decision.reason)},
              {"rule", rule_name},
              {"subject", presented ? std::string_view(presented->subject) : std::string_view()},
+             {"required_level", policy.LevelName(requirement->level)},
+             {"max_age", requirement->max_age ? *requirement->max_age : std::int64_t{-1}},
+             {"presented_acr", presented ? std::string_view(presented->acr) : std::string_view()},
+             {"presented_auth_time",
+              presented && presented->auth_time ? *presented->auth_time : std::int64_t{-1}},
              {"host", facts->target.host},
              {"method", facts->method},
              {"client", client},

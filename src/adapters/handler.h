@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "adapters/metrics.h"
@@ -51,21 +52,32 @@ struct Snapshot {
     policy::RedirectPolicy redirect;
     session::CookieAttributes session_cookie;
     session::CookieAttributes flow_cookie;
+    // Counters per rule (by index), then the default's and inline pins'; bound by Runtime.
+    std::vector<OutcomeCounters*> rule_counters;
 
-    static Result<std::shared_ptr<const Snapshot>> Build(
-        std::shared_ptr<const config::Config> config);
+    static Result<std::shared_ptr<Snapshot>> Build(std::shared_ptr<const config::Config> config);
 };
 
 // What every request shares: the snapshot, the provider, the clock, counters.
 class Runtime {
  public:
-    Runtime(std::shared_ptr<const Snapshot> snapshot, const KeySource& keys, const Clock& clock)
-        : snapshot_(std::move(snapshot)), keys_(keys), clock_(clock) {}
+    Runtime(std::shared_ptr<Snapshot> snapshot, const KeySource& keys, const Clock& clock)
+        : keys_(keys), clock_(clock) {
+        Swap(std::move(snapshot));
+    }
 
     std::shared_ptr<const Snapshot> GetSnapshot() const {
         return snapshot_.load(std::memory_order_acquire);
     }
-    void Swap(std::shared_ptr<const Snapshot> snapshot) {
+    // Binds the snapshot's counters, then publishes it whole: a request sees the old one or
+    // the new one, never a mix.
+    void Swap(std::shared_ptr<Snapshot> snapshot) {
+        snapshot->rule_counters.clear();
+        for (const auto& rule : snapshot->config->policy.rules) {
+            snapshot->rule_counters.push_back(metrics_.ForRule(rule.name));
+        }
+        snapshot->rule_counters.push_back(metrics_.ForRule("default"));
+        snapshot->rule_counters.push_back(metrics_.ForRule("pinned"));
         snapshot_.store(std::move(snapshot), std::memory_order_release);
     }
     const KeySource& keys() const { return keys_; }

@@ -1,5 +1,7 @@
 #include "adapters/metrics.h"
 
+#include <cstdio>
+
 #include "oidc/provider.h"
 
 namespace stepgate::adapters {
@@ -20,6 +22,24 @@ void Counter(std::string& out, const char* name, const char* help, std::uint64_t
 }
 }  // namespace
 
+void Metrics::ObserveLatency(std::chrono::nanoseconds elapsed) {
+    const double seconds = static_cast<double>(elapsed.count()) / 1e9;
+    std::size_t bucket = 0;
+    while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) ++bucket;
+    latency_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+    latency_count.fetch_add(1, std::memory_order_relaxed);
+    latency_sum_ns.fetch_add(static_cast<std::uint64_t>(elapsed.count()),
+                             std::memory_order_relaxed);
+}
+
+OutcomeCounters* Metrics::ForRule(std::string_view name) {
+    std::lock_guard lock(rules_mutex_);
+    auto it = by_rule_.find(name);
+    if (it == by_rule_.end())
+        it = by_rule_.emplace(std::string(name), std::make_unique<OutcomeCounters>()).first;
+    return it->second.get();
+}
+
 std::string Metrics::Render(const oidc::ProviderStats* provider) const {
     std::string out;
     out += "# HELP stepgate_decisions_total Decisions by outcome.\n";
@@ -31,6 +51,42 @@ std::string Metrics::Render(const oidc::ProviderStats* provider) const {
         out += std::to_string(decisions[i].load(std::memory_order_relaxed));
         out += '\n';
     }
+    out += "# HELP stepgate_rule_decisions_total Decisions by rule and outcome.\n";
+    out += "# TYPE stepgate_rule_decisions_total counter\n";
+    {
+        std::lock_guard lock(rules_mutex_);
+        for (const auto& [name, counters] : by_rule_) {
+            for (std::size_t i = 0; i < kOutcomes; ++i) {
+                const auto value = counters->by_outcome[i].load(std::memory_order_relaxed);
+                if (value == 0) continue;
+                out += "stepgate_rule_decisions_total{rule=\"" + name + "\",outcome=\"";
+                out += core::Describe(static_cast<core::Outcome>(i));
+                out += "\"} " + std::to_string(value) + "\n";
+            }
+        }
+    }
+    out +=
+        "# HELP stepgate_decision_duration_seconds Time to decide, from parsed request to "
+        "answer.\n";
+    out += "# TYPE stepgate_decision_duration_seconds histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
+        cumulative += latency_buckets[i].load(std::memory_order_relaxed);
+        char bound[32];
+        if (i < kLatencyBuckets.size()) {
+            std::snprintf(bound, sizeof bound, "%g", kLatencyBuckets[i]);
+        } else {
+            std::snprintf(bound, sizeof bound, "+Inf");
+        }
+        out += "stepgate_decision_duration_seconds_bucket{le=\"" + std::string(bound) + "\"} " +
+               std::to_string(cumulative) + "\n";
+    }
+    char sum[48];
+    std::snprintf(sum, sizeof sum, "%.9f",
+                  static_cast<double>(latency_sum_ns.load(std::memory_order_relaxed)) / 1e9);
+    out += "stepgate_decision_duration_seconds_sum " + std::string(sum) + "\n";
+    out += "stepgate_decision_duration_seconds_count " +
+           std::to_string(latency_count.load(std::memory_order_relaxed)) + "\n";
     Counter(out, "stepgate_bad_requests_total", "Requests refused with 400 before deciding.",
             bad_requests.load(std::memory_order_relaxed));
     Counter(out, "stepgate_misconfigured_total", "Requests refused with 500 for bad pins.",

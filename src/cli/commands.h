@@ -12,6 +12,7 @@ struct ServeOptions {
     std::optional<std::string> listen;
     std::optional<std::string> log_level;
     int threads = 0;
+    int shutdown_delay_seconds = 0;  // readiness false this long before connections stop
 };
 int RunServe(const ServeOptions& options);
 

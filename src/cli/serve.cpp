@@ -189,6 +189,10 @@ int RunServe(const ServeOptions& options) {
         break;
     }
     watcher.Stop();
+    // Readiness turns false first, so that endpoints drop this pod before it stops accepting.
+    runtime.SetDraining();
+    if (options.shutdown_delay_seconds > 0)
+        std::this_thread::sleep_for(std::chrono::seconds(options.shutdown_delay_seconds));
     server.Shutdown();
     server.Wait();
     provider.Stop();

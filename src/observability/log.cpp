@@ -83,7 +83,10 @@ bool LogEnabled(LogLevel level) {
            static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }
 
-void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+namespace {
+
+template <class Fields>
+void Emit(LogLevel level, std::string_view event, const Fields& fields) {
     if (!LogEnabled(level)) return;
     nlohmann::ordered_json line;
     line["ts"] = Timestamp();
@@ -94,6 +97,16 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
     }
     // Invalid UTF-8 from a client must not throw out of the logger: replace it.
     Logger()->info(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
+}  // namespace
+
+void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+    Emit(level, event, fields);
+}
+
+void LogFields(LogLevel level, std::string_view event, const std::vector<LogField>& fields) {
+    Emit(level, event, fields);
 }
 
 bool LogRateLimiter::Allow(std::int64_t now_seconds, std::int64_t& suppressed) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace stepgate::observability {
 
@@ -25,6 +26,7 @@ using LogValue = std::variant<std::string_view, std::int64_t, bool>;
 using LogField = std::pair<std::string_view, LogValue>;
 
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+void LogFields(LogLevel level, std::string_view event, const std::vector<LogField>& fields);
 
 // Allows `per_second` events a second and counts the ones it drops, so that a flood of bad
 // tokens cannot become a flood of log lines.

@@ -157,11 +157,14 @@ void Provider::Run() {
         }
         std::vector<std::function<void()>> waiting;
         waiting.swap(waiting_);
-        const bool throttled = !periodic_due && Ready() && now - last_fetch_ < throttle_seconds_;
+        const auto monotonic_now = std::chrono::steady_clock::now();
+        const bool throttled =
+            !periodic_due && Ready() &&
+            monotonic_now - last_fetch_ < std::chrono::seconds(throttle_seconds_);
         if (throttled) {
             stats_.jwks_refresh_throttled.fetch_add(1, std::memory_order_relaxed);
         } else {
-            last_fetch_ = now;
+            last_fetch_ = monotonic_now;
             lock.unlock();
             const bool ok = FetchAll();
             lock.lock();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -78,7 +79,9 @@ class Provider {
     std::condition_variable wake_;
     bool stopping_ = false;
     std::vector<std::function<void()>> waiting_;
-    std::int64_t last_fetch_ = 0;
+    // Monotonic and finer than the injected clock's seconds: a throttle of 1 s must not let
+    // two fetches through because a second boundary fell between them.
+    std::chrono::steady_clock::time_point last_fetch_{};
     std::thread thread_;
 };
 

@@ -23,7 +23,7 @@ std::string Base64(std::string_view bytes) {
 
 }  // namespace
 
-Result<TokenResponse, std::string> ExchangeCode(const TokenRequest& request) {
+Result<TokenResponse, TokenError> ExchangeCode(const TokenRequest& request) {
     http::ClientRequest call;
     call.method = "POST";
     call.url = request.token_endpoint;
@@ -43,18 +43,24 @@ Result<TokenResponse, std::string> ExchangeCode(const TokenRequest& request) {
     }
     call.body = std::move(body);
     auto response = http::Fetch(call);
-    if (!response) return MakeError("token endpoint unreachable: " + response.error());
+    if (!response) {
+        return MakeError(TokenError{TokenError::Kind::kUnreachable,
+                                    "token endpoint unreachable: " + response.error()});
+    }
     auto doc = nlohmann::json::parse(response->body, nullptr, false);
     if (response->status != 200) {
         std::string code = "unknown";
         if (doc.is_object() && doc.contains("error") && doc["error"].is_string())
             code = doc["error"].get<std::string>();
         if (code.size() > 64) code.resize(64);
-        return MakeError("token endpoint refused the code (status " +
-                         std::to_string(response->status) + ", error " + code + ")");
+        return MakeError(TokenError{
+            code == "invalid_grant" ? TokenError::Kind::kInvalidGrant : TokenError::Kind::kRefused,
+            "token endpoint refused the code (status " + std::to_string(response->status) +
+                ", error " + code + ")"});
     }
     if (!doc.is_object() || !doc.contains("id_token") || !doc["id_token"].is_string()) {
-        return MakeError(std::string("token endpoint answered without an id_token"));
+        return MakeError(TokenError{TokenError::Kind::kMalformed,
+                                    "token endpoint answered without an id_token"});
     }
     TokenResponse out;
     out.id_token = doc["id_token"].get<std::string>();

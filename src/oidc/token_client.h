@@ -26,8 +26,17 @@ struct TokenResponse {
     std::string scope;
 };
 
-// Errors are fixed texts plus the provider's `error` code (never its description, never a
-// secret), for logs.
-Result<TokenResponse, std::string> ExchangeCode(const TokenRequest& request);
+struct TokenError {
+    enum class Kind {
+        kUnreachable,   // no answer: the provider's problem (502)
+        kInvalidGrant,  // RFC 6749 §5.2: the code was used, expired or is not ours (400)
+        kRefused,       // any other error answer (502)
+        kMalformed,     // an answer without an id_token (502)
+    } kind;
+    // Fixed text plus the provider's `error` code (never its description, never a secret).
+    std::string detail;
+};
+
+Result<TokenResponse, TokenError> ExchangeCode(const TokenRequest& request);
 
 }  // namespace stepgate::oidc

@@ -111,7 +111,7 @@ class BrowserTest : public ::testing::Test {
 
     FixedClock clock_;
     FakeProvider provider_;
-    std::shared_ptr<const Snapshot> snapshot_;
+    std::shared_ptr<Snapshot> snapshot_;
     std::unique_ptr<Runtime> runtime_;
 };
 

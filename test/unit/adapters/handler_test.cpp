@@ -334,6 +334,15 @@ TEST_F(HandlerTest, MetricsCountDecisions) {
     Response metrics = Send("/metrics", {});
     EXPECT_NE(metrics.body().find("stepgate_decisions_total{outcome=\"login\"} 1"),
               std::string::npos);
+    EXPECT_NE(metrics.body().find("stepgate_rule_decisions_total{rule=\"default\",outcome=\"login\"} 1"),
+              std::string::npos);
+    Auth("https://a.example.com/public/x");
+    metrics = Send("/metrics", {});
+    EXPECT_NE(metrics.body().find("stepgate_rule_decisions_total{rule=\"public\",outcome=\"allow\"} 1"),
+              std::string::npos);
+    EXPECT_NE(metrics.body().find("stepgate_decision_duration_seconds_count 2"), std::string::npos);
+    EXPECT_NE(metrics.body().find("stepgate_decision_duration_seconds_bucket{le=\"+Inf\"} 2"),
+              std::string::npos);
 }
 
 }  // namespace
