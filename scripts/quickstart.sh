@@ -27,11 +27,13 @@ wait_for() {  # URL STATUS
   exit 1
 }
 
-node demo/token-idp.mjs --port 9000 >"$run/idp.log" 2>&1 &
+export STEPGATE_CLIENT_SECRET=quickstart-client-secret
+node demo/oidc-idp.mjs --port 9000 --client-secret "$STEPGATE_CLIENT_SECRET" \
+  --redirect-uri http://127.0.0.1:8080/stepgate/callback \
+  --post-logout-redirect-uri http://127.0.0.1:8080/ >"$run/idp.log" 2>&1 &
 pids+=($!)
 wait_for http://127.0.0.1:9000/.well-known/openid-configuration 200
 
-export STEPGATE_CLIENT_SECRET=demo-unused
 STEPGATE_COOKIE_SECRET=$(build/release/stepgate secret)
 export STEPGATE_COOKIE_SECRET
 build/release/stepgate check --config deploy/quickstart/stepgate.yaml
@@ -48,24 +50,27 @@ wait_for http://127.0.0.1:8080/public 200
 cat <<TEXT
 
 Stepgate quickstart is running (logs in $run):
-  demo provider  http://127.0.0.1:9000   (alice: password only; bob: password + OTP, group admins)
+  demo provider  http://127.0.0.1:9000   users: alice / alice-password (staff)
+                                                bob / bob-password (staff, admins); MFA code 123456
   stepgate       http://127.0.0.1:4180   (/auth, /healthz, /readyz, /metrics)
-  ingress        http://127.0.0.1:8080   (nginx auth_request -> stepgate -> demo app)
+  ingress        http://127.0.0.1:8080   nginx: auth-url -> stepgate, auth-signin -> /stepgate/start
 
-Try:
-  curl -i http://127.0.0.1:8080/public                       # 200: public, anonymous
-  curl -i http://127.0.0.1:8080/profile                      # 401: needs a signed-in user
+In a browser, watch step-up happen:
+  1. http://127.0.0.1:8080/home                 sign in as bob (password only): level basic
+  2. http://127.0.0.1:8080/settings/security/   needs MFA within 2 minutes: only the code is asked
+  3. wait 2 minutes, reload step 2             asked to authenticate again (max_age)
+  4. http://127.0.0.1:8080/stepgate/whoami      the session as JSON
+  5. http://127.0.0.1:8080/stepgate/logout      signed out (at the provider too)
+
+With curl, the API Ingress (/api/, no auth-signin) answers RFC 9470 challenges:
+  curl -i http://127.0.0.1:8080/api/orders                                      # 401
   ALICE=\$(curl -s 'http://127.0.0.1:9000/mint?user=alice')
-  curl -i -H "Authorization: Bearer \$ALICE" http://127.0.0.1:8080/profile        # 200, level basic
-  curl -i -X POST -H "Authorization: Bearer \$ALICE" http://127.0.0.1:8080/checkout/pay
+  curl -i -H "Authorization: Bearer \$ALICE" http://127.0.0.1:8080/api/orders      # 200, level basic
+  curl -i -X POST -H "Authorization: Bearer \$ALICE" http://127.0.0.1:8080/api/payments/charge
       # 401 WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values=..., max_age=300
   BOB=\$(curl -s 'http://127.0.0.1:9000/mint?user=bob&level=mfa')
-  curl -i -X POST -H "Authorization: Bearer \$BOB" http://127.0.0.1:8080/checkout/pay     # 200, level mfa
-  OLD=\$(curl -s 'http://127.0.0.1:9000/mint?user=bob&level=mfa&auth_age=600')
-  curl -i -X POST -H "Authorization: Bearer \$OLD" http://127.0.0.1:8080/checkout/pay     # 401: max_age 5m
-  curl -i -H "Authorization: Bearer \$ALICE" http://127.0.0.1:8080/admin/            # 403: not in admins
-  build/release/stepgate explain --config deploy/quickstart/stepgate.yaml \\
-      --url https://shop.example.com/checkout/pay --method POST --claims '{"sub":"alice","acr":"1"}'
+  curl -i -X POST -H "Authorization: Bearer \$BOB" http://127.0.0.1:8080/api/payments/charge   # 200, level mfa
+  curl -i -H "Authorization: Bearer \$ALICE" http://127.0.0.1:8080/api/admin/users           # 403
 
 Ctrl-C stops everything.
 TEXT

@@ -493,6 +493,7 @@ void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& req
         if (const std::string* given = Param(*params, "rd"))
             rd = policy::AcceptRedirect(*given, snapshot.redirect);
     }
+    if (!rd && !config.redirect.default_url.empty()) rd = config.redirect.default_url;
     auto discovery = runtime.keys().GetDiscovery();
     if (discovery != nullptr && !discovery->end_session_endpoint.empty()) {
         // OpenID Connect RP-Initiated Logout 1.0 §2: end the provider's session too.
@@ -502,7 +503,6 @@ void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& req
         if (rd) url += "&post_logout_redirect_uri=" + PercentEncode(*rd);
         return Redirect(response, url);
     }
-    if (!rd && !config.redirect.default_url.empty()) rd = config.redirect.default_url;
     if (rd) return Redirect(response, *rd);
     HtmlPage(response, 200, "Signed out", "You are signed out. You can close this window.");
 }
