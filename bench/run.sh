@@ -133,9 +133,19 @@ wait_for() {  # NAME PID URL STATUS TIMEOUT_S
   die "$1 did not answer $4 at $3 within $5 s"
 }
 
-# Compilers running next to the benchmark make its numbers noisy (the machine has 2 cores).
-compilers() { pgrep -f 'cc1plus|/ninja|ninja -|/ld |clang' 2>/dev/null | grep -v "^$$\$" | head -3 | tr '\n' ' ' || true; }
-# cpu_ticks CPU: "busy total" jiffies of one core; steal_ticks: the whole machine's steal time.
+# Noise: CPU time that neither this script nor anything it started used during a scenario (a
+# compiler, a test run): the machine's busy ticks minus those of our process tree. The machine
+# has 2 cores, so anything else running makes the numbers of that scenario meaningless.
+machine_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print $2 + $3 + $4 + $7 + $8, t }' /proc/stat; }
+tree_ticks() {  # user+system ticks of this script and all its descendants (reaped ones included)
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root=$$ '
+    { pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
+      ppid[pid] = f[2]; t[pid] = f[12] + f[13] + f[14] + f[15] }
+    END { for (p in t) { q = p; for (n = 0; n < 64 && q != "" && q > 1; n++) { if (q == root) { s += t[p]; break }; q = ppid[q] } }
+          print s + 0 }'
+}
+others() { pgrep -fa 'cc1plus|ninja|/ld|clang|chromium|unit_tests|node --test' 2>/dev/null | awk '{ print $2 }' | sort -u | head -3 | tr '\n' ' ' || true; }
+# cpu_ticks CPU: "busy total" jiffies of one core.
 cpu_ticks() { awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 steal_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t }' /proc/stat; }
 # proc_ticks PID: user + system jiffies of the process, all its threads.
@@ -385,12 +395,13 @@ SG_IDLE_RSS=$(kib "$SG_PID" VmRSS)
 # ---------------------------------------------------------------------------------------------
 # Scenarios. Each: a one-request check of the expected status, then wrk on the other core.
 
-declare -A RPS P50 P99 REQS NON2XX ERRORS HWM WHO CHECK DUR BUSY CPU_US NOISY
+declare -A RPS P50 P99 REQS NON2XX ERRORS HWM WHO CHECK DUR BUSY CPU_US NOISY FOREIGN
+NOISE_LIMIT="${BENCH_NOISE_LIMIT:-10}"  # % of a core used by others that marks a scenario noisy
 ORDER=()
 ANY_FAILED=0
 NOISY_ANY=0
 STEAL_BEFORE=$(steal_ticks)
-[ -n "$(compilers)" ] && log "a compiler is running: the numbers of this run will be noisy"
+[ -n "$(others)" ] && log "a compiler or test run is running ($(others)): the numbers of this run will be noisy"
 
 parse_wrk() {  # FILE KEY
   sed -n 's/^WRKRESULT //p' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'
@@ -415,19 +426,26 @@ scenario() {
     log "$name: expected $expect, got $got"
   fi
   reset_hwm "$pid"
-  local busy_before proc_before noise
-  noise=$(compilers)
+  local busy_before proc_before machine_before tree_before
   busy_before=$(cpu_ticks "$SERVER_CPU")
   proc_before=$(proc_ticks "$pid")
+  machine_before=$(machine_ticks)
+  tree_before=$(tree_ticks)
   local out="$WORK/wrk-$name.out" args=(-t1 "-c$conns" "-d${DURATION}s" --timeout 5s -s "$script")
   taskset -c "$WRK_CPU" wrk "${args[@]}" "${headers[@]}" "$url" ${lua_arg:+-- "$lua_arg"} >"$out" 2>&1 || true
-  local busy_after proc_after
+  local busy_after proc_after machine_after tree_after
   busy_after=$(cpu_ticks "$SERVER_CPU")
   proc_after=$(proc_ticks "$pid")
-  noise="$noise$(compilers)"
-  if [ -n "$noise" ]; then
+  machine_after=$(machine_ticks)
+  tree_after=$(tree_ticks)
+  # Foreign CPU, in % of one core over the scenario.
+  FOREIGN[$name]=$(awk -v a="$machine_before" -v b="$machine_after" -v ta="$tree_before" -v tb="$tree_after" -v n="$(nproc)" \
+    'BEGIN { split(a, x, " "); split(b, y, " "); e = (y[2] - x[2]) / n;
+      if (e > 0) { f = 100 * ((y[1] - x[1]) - (tb - ta)) / e; printf "%.0f", (f < 0 ? 0 : f) } else print 0 }')
+  if [ "${FOREIGN[$name]}" -gt "$NOISE_LIMIT" ]; then
     NOISY[$name]=1
     NOISY_ANY=1
+    log "$name: other processes used ${FOREIGN[$name]}% of a core meanwhile ($(others))"
   fi
   if ! grep -q '^WRKRESULT' "$out"; then
     CHECK[$name]="wrk failed: $(tail -1 "$out")"
@@ -552,8 +570,8 @@ echo
 echo "Stepgate benchmark ($MODE): $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
 echo "servers on CPU $SERVER_CPU, wrk -t1 on CPU $WRK_CPU, -c$CONNECTIONS keep-alive unless noted, ${DURATION}s per scenario; $(date -u +%FT%TZ)"
 echo
-printf '| %-48s | %9s | %8s | %8s | %7s | %9s | %7s | %8s | %9s | %7s |\n' scenario "req/s" "p50 ms" "p99 ms" "non-2xx" "peak MiB" "CPU0 %" "us/req" "x ceiling" "x peer"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..50})" ----------- ---------- ---------- --------- ----------- --------- ---------- ----------- ---------
+printf '| %-60s | %9s | %8s | %8s | %7s | %9s | %7s | %8s | %7s | %9s | %7s |\n' scenario "req/s" "p50 ms" "p99 ms" "non-2xx" "peak MiB" "CPU0 %" "us/req" "other %" "x ceiling" "x peer"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..62})" ----------- ---------- ---------- --------- ----------- --------- ---------- --------- ----------- ---------
 for name in "${ORDER[@]}"; do
   label="${WHO[$name]}"
   [ -n "${CHECK[$name]:-}" ] && label="$label [${CHECK[$name]}]"
@@ -566,16 +584,20 @@ for name in "${ORDER[@]}"; do
   [ -n "$peer" ] && x_peer=$(ratio "${RPS[$name]:-}" "${RPS[$peer]:-}")
   non2xx="${NON2XX[$name]:-}"
   [ "${ERRORS[$name]:-0}" != 0 ] && non2xx="$non2xx (+${ERRORS[$name]} err)"
-  printf '| %-48s | %9s | %8s | %8s | %7s | %9s | %7s | %8s | %9s | %7s |\n' "$label" "${RPS[$name]:--}" \
+  printf '| %-60s | %9s | %8s | %8s | %7s | %9s | %7s | %8s | %7s | %9s | %7s |\n' "$label" "${RPS[$name]:--}" \
     "$(ms "${P50[$name]:-}")" "$(ms "${P99[$name]:-}")" "$non2xx" "$(mib "${HWM[$name]:-}")" \
-    "${BUSY[$name]:--}" "${CPU_US[$name]:--}" "$x_ceiling" "$x_peer"
+    "${BUSY[$name]:--}" "${CPU_US[$name]:--}" "${FOREIGN[$name]:--}" "$x_ceiling" "$x_peer"
 done
 [ -n "$SESSION_SKIP" ] && echo "skipped: Stepgate session cookie scenario: $SESSION_SKIP"
-echo "CPU0 %: how busy the server core was; us/req: the server process's own CPU time per request"
+echo "CPU0 %: how busy the server core was; us/req: the server process's own CPU time per request;"
+echo "other %: CPU used meanwhile by processes this run did not start, in % of one core;"
+echo "x ceiling: req/s over nginx 204's with the same wrk settings (ingress rows: over the path through"
+echo "nginx 204 auth); x peer: over mod_auth_openidc's (Stepgate /auth rows: its same-token RS256 run)"
 echo "(peak MiB and us/req: the auth service's process in the ingress rows; nginx: its worker)."
 echo "CPU steal during the run: ${STEAL_PCT}% of all CPU time"
 if [ "$NOISY_ANY" = 1 ]; then
-  echo "NOISY: a compiler ran during the scenarios marked (noisy): do not compare their numbers"
+  echo "NOISY: other processes used more than ${NOISE_LIMIT}% of a core during the scenarios marked (noisy):"
+  echo "       their numbers (and every ratio built on them) are not to be trusted; run again on a quiet machine"
 fi
 echo
 echo "openssl speed (CPU $SERVER_CPU, ${SPEED_SECONDS}s): RSA-2048 verify ${RSA_VERIFY:--}/s, P-256 verify ${P256_VERIFY:--}/s"
@@ -589,8 +611,9 @@ echo
 # ---------------------------------------------------------------------------------------------
 # Targets: PASS / MISS, ratios from this run.
 
-target() {  # LABEL VALUE OP BOUND DETAIL
-  local verdict
+target() {  # LABEL VALUE OP BOUND DETAIL [SCENARIOS...]: the scenarios the value comes from
+  local verdict noisy="" scenario
+  for scenario in "${@:6}"; do [ -n "${NOISY[$scenario]:-}" ] && noisy=" [noisy: $scenario]"; done
   if [ "$2" = "-" ] || [ -z "$2" ]; then
     verdict="N/A "
   elif awk -v v="$2" -v b="$4" -v op="$3" 'BEGIN { exit !((op == ">=" && v >= b) || (op == "<=" && v <= b) || (op == "<" && v < b)) }'; then
@@ -598,34 +621,34 @@ target() {  # LABEL VALUE OP BOUND DETAIL
   else
     verdict="MISS"
   fi
-  printf '%s  %-62s %s %s %s  (%s)\n' "$verdict" "$1" "$2" "$3" "$4" "$5"
+  printf '%s  %-58s %s %s %s  (%s)%s\n' "$verdict" "$1" "$2" "$3" "$4" "$5" "$noisy"
 }
 
 echo "Targets:"
 if [ -n "$SESSION_COOKIE" ]; then
   target "session /auth vs nginx 204 (x ceiling)" "$(ratio "${RPS[sg_session]:-}" "${RPS[n204]:-}")" ">=" 0.8 \
-    "${RPS[sg_session]:-?} vs ${RPS[n204]:-?} req/s"
+    "${RPS[sg_session]:-?} vs ${RPS[n204]:-?} req/s" sg_session n204
 else
   echo "N/A   session /auth vs nginx 204: skipped: $SESSION_SKIP"
 fi
 target "bearer seen before /auth vs nginx 204 (x ceiling)" "$(ratio "${RPS[sg_rs256]:-}" "${RPS[n204]:-}")" ">=" 0.8 \
-  "${RPS[sg_rs256]:-?} vs ${RPS[n204]:-?} req/s"
+  "${RPS[sg_rs256]:-?} vs ${RPS[n204]:-?} req/s" sg_rs256 n204
 target "same RS256 token vs mod_auth_openidc (x peer)" "$(ratio "${RPS[sg_rs256]:-}" "${RPS[ap_rs256]:-}")" ">=" 10 \
-  "${RPS[sg_rs256]:-?} vs ${RPS[ap_rs256]:-?} req/s"
+  "${RPS[sg_rs256]:-?} vs ${RPS[ap_rs256]:-?} req/s" sg_rs256 ap_rs256
 target "distinct RS256 tokens vs mod_auth_openidc (x peer)" "$(ratio "${RPS[sg_flood]:-}" "${RPS[ap_flood]:-}")" ">=" 4 \
-  "${RPS[sg_flood]:-?} vs ${RPS[ap_flood]:-?} req/s"
+  "${RPS[sg_flood]:-?} vs ${RPS[ap_flood]:-?} req/s" sg_flood ap_flood
 target "distinct RS256 tokens vs openssl RSA-2048 verify/s" "$(ratio "${RPS[sg_flood]:-}" "$RSA_VERIFY")" ">=" 0.65 \
-  "${RPS[sg_flood]:-?} vs ${RSA_VERIFY:-?} verify/s"
+  "${RPS[sg_flood]:-?} vs ${RSA_VERIFY:-?} verify/s" sg_flood
 target "ingress via Stepgate vs via nginx 204 auth" "$(ratio "${RPS[ing_stepgate]:-}" "${RPS[ing_nginx]:-}")" ">=" 0.9 \
-  "${RPS[ing_stepgate]:-?} vs ${RPS[ing_nginx]:-?} req/s"
+  "${RPS[ing_stepgate]:-?} vs ${RPS[ing_nginx]:-?} req/s" ing_stepgate ing_nginx
 target "p50 at 1 connection vs nginx 204's" "$(ratio "${P50[sg_c1]:-}" "${P50[n204_c1]:-}")" "<=" 1.3 \
-  "$(ms "${P50[sg_c1]:-}") vs $(ms "${P50[n204_c1]:-}") ms"
+  "$(ms "${P50[sg_c1]:-}") vs $(ms "${P50[n204_c1]:-}") ms" sg_c1 n204_c1
 target "idle RSS (MiB)" "$(mib "$SG_IDLE_RSS")" "<" 30 "VmRSS after start"
 target "peak RSS under the token flood (MiB)" "$(mib "${HWM[sg_flood]:-}")" "<" 64 \
-  "VmHWM during the flood; bounded: the cache holds at most 8192 tokens per loop"
+  "VmHWM during the flood; bounded: the cache holds at most 8192 tokens per loop" sg_flood
 target "denial log lines per second (invalid-token run)" \
   "$(awk -v l="$LOG_LINES" -v d="${DUR[sg_invalid]:-0}" 'BEGIN { if (d == 0) print "-"; else printf "%.1f", l / (d / 1e6) }')" \
-  "<=" 25 "$LOG_LINES lines, +$SUPPRESSED suppressed"
+  "<=" 25 "$LOG_LINES lines, +$SUPPRESSED suppressed" sg_invalid
 
 if [ "$ANY_FAILED" != 0 ]; then
   echo

@@ -7,6 +7,7 @@
 // request the Lua action sends.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -31,13 +32,14 @@ describe('deploy/examples/haproxy: haproxy.cfg + stepgate.lua in a real HAProxy'
   let haproxy;
   let stub;
   let stubHaproxy;
+  let env;
 
   before(async () => {
     await stack.start();
     echo = await new EchoServer().start();
     stub = await new StubStepgate().start();
-    const env = (stepgateAddr) => ({
-      STEPGATE_LUA: path.join(EXAMPLE, 'stepgate.lua'),
+    env = (stepgateAddr, lua = path.join(EXAMPLE, 'stepgate.lua')) => ({
+      STEPGATE_LUA: lua,
       STEPGATE_ADDR: stepgateAddr,
       STEPGATE_START: START,
       STEPGATE_HOST: AUTH_HOST,
@@ -158,6 +160,16 @@ describe('deploy/examples/haproxy: haproxy.cfg + stepgate.lua in a real HAProxy'
       assert.equal(start.searchParams.get('level'), 'mfa');
     });
 
+    test('a Host that would change the checked URL is refused (400), never decided on', async () => {
+      // Without the check, "Host: app.example.com/public/x?" made the X-Original-URL
+      // http://app.example.com/public/x?/api/vault/x: the public rule for a vault path.
+      for (const host of [`${APP}/public/x?`, `${APP}/public/x#`, `x@${APP}`, `${APP} /public/`, `${APP}:443/public/`]) {
+        const res = await request(`${haproxy.url}/api/vault/x`, { headers: { Host: host } });
+        notReached(res, 400, JSON.stringify(host));
+      }
+      upstreamSaw(await request(`${haproxy.url}/public/x`, { headers: { Host: `${APP}:8443` } }), 'a port is fine');
+    });
+
     test('Stepgate down: 500, the application is not reached (fail closed)', async () => {
       // HAProxy keeps an idle connection to Stepgate, which Stepgate's drain would wait out: no grace.
       await stack.stepgate.proc.stop(200);
@@ -218,6 +230,22 @@ describe('deploy/examples/haproxy: haproxy.cfg + stepgate.lua in a real HAProxy'
       const res = await via(stubHaproxy, '/s/deny/page');
       assert.equal(res.status, 302, showResponse(res));
       assert.deepEqual(rawHeaderValues(res.rawHeaders, 'set-cookie'), ['_stepgate=; Max-Age=0; Path=/']);
+    });
+
+    test('haproxy.cfg fails closed when the Lua action dies (HAProxy would go on with the request)', async () => {
+      const dir = await makeTempDir('stepgate-ex-haproxy-broken-');
+      const lua = path.join(dir, 'broken.lua');
+      await fs.writeFile(lua, `core.register_action("stepgate_auth", { "http-req" }, function(txn, a, b) error("boom") end, 2)
+core.register_action("stepgate_set_cookies", { "http-res" }, function(txn) end, 0)
+`);
+      const broken = await new HAProxy({ dir, name: 'haproxy-broken', config: path.join(EXAMPLE, 'haproxy.cfg'),
+        env: env(`${LOOPBACK}:${stub.port}`, lua) }).start();
+      try {
+        notReached(await via(broken, '/public/x'), 500, 'a dead action');
+        assert.match(broken.logs(), /boom/, 'the Lua error happened');
+      } finally {
+        await broken.stop();
+      }
     });
 
     for (const answer of ['400', '302', '204', '503']) {

@@ -128,6 +128,15 @@ describe('deploy/examples/ingress-nginx through a real nginx', () => {
       assertStepUp(res, { acrValues: ACR_VALUES.mfa, maxAge: 300 });
     });
 
+    test('a Host that would change X-Original-URL never gets the public rule', async () => {
+      // X-Original-URL is $scheme://$http_host$request_uri: nginx must refuse such a Host.
+      for (const bad of [`${host}/public/x?`, `${host}/public/x#`, `x@${host}`]) {
+        const res = await request(`${nginx.url}${apiPath}/orders`, { headers: { Host: bad } });
+        assert.notEqual(res.status, 200, `${JSON.stringify(bad)}\n${showResponse(res)}`);
+        assert.notEqual(res.headers['x-upstream'], 'echo');
+      }
+    });
+
     test("fresh MFA token: the application sees the identity headers, not the client's own", async () => {
       const authTime = now() - 20;
       const res = await via(`${apiPath}/orders?page=2`, {

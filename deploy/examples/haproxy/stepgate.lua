@@ -25,6 +25,11 @@
 --   else          500: any other answer, a timeout or a refused connection
 --                 denies (fail closed).
 --
+-- Only an allow sets txn.stepgate_allowed. HAProxy goes on with the request
+-- when a Lua action fails (a runtime error, at least), so follow the action
+-- with a rule that answers 500 when the variable is missing (haproxy.cfg):
+--   http-request return status 500 if !{ var(txn.stepgate_allowed) -m found }
+--
 -- The scheme of the original URL is https when the client connection is TLS
 -- (ssl_fc); behind a TLS-terminating load balancer, set the variable
 -- txn.stepgate_scheme first, e.g.
@@ -35,6 +40,10 @@
 
 local CHECK_TIMEOUT_MS = 5000
 local COOKIE_VAR = "txn.stepgate_set_cookie"
+-- Set on allow only. haproxy.cfg answers 500 when it is missing after the
+-- action: a Lua runtime error in an action lets HAProxy carry on with the
+-- request, so the config must fail closed on its own.
+local ALLOWED_VAR = "txn.stepgate_allowed"
 
 -- Headers only Stepgate may set on the request that reaches the application.
 local function is_identity_header(name)
@@ -71,12 +80,12 @@ local function first(headers, name)
     return values(headers, name)[1]
 end
 
-local function reply(txn, status, headers, body)
+local function reply(status, headers, body)
     headers["cache-control"] = { "no-store" }
     if body ~= nil and headers["content-type"] == nil then
         headers["content-type"] = { "text/plain; charset=utf-8" }
     end
-    txn:done{ status = status, headers = headers, body = body or "" }
+    return { status = status, headers = headers, body = body or "" }
 end
 
 local function deny_headers(answer)
@@ -84,6 +93,16 @@ local function deny_headers(answer)
     local cookies = values(answer and answer.headers, "set-cookie")
     if #cookies > 0 then h["set-cookie"] = cookies end
     return h
+end
+
+-- A Host that is a name or an IP literal, with an optional port: anything else
+-- ("a.example.com/public?", "a@b", a fragment) would change the meaning of the
+-- URL Stepgate decides on.
+local function valid_host(host)
+    return string.match(host, "^[%w%.%-]+$") ~= nil
+        or string.match(host, "^[%w%.%-]+:%d+$") ~= nil
+        or string.match(host, "^%[[%x:%.]+%]$") ~= nil
+        or string.match(host, "^%[[%x:%.]+%]:%d+$") ~= nil
 end
 
 local function original_scheme(txn)
@@ -94,13 +113,16 @@ local function original_scheme(txn)
     return "http"
 end
 
-local function stepgate_auth(txn, auth_url, start_url)
+-- The decision for one request: nil when allowed (the request is then
+-- rewritten), else the reply to send.
+local function decide(txn, auth_url, start_url)
     local req = txn.http:req_get_headers()
 
-    local host = first(req, "host")
-    if host == nil or host == "" then
-        return reply(txn, 400, {}, "bad request\n")
+    local hosts = values(req, "host")
+    if #hosts ~= 1 or not valid_host(hosts[1]) then
+        return reply(400, {}, "bad request\n")
     end
+    local host = hosts[1]
     local original = original_scheme(txn) .. "://" .. host .. txn.sf:pathq()
 
     local authorization = values(req, "authorization")
@@ -133,7 +155,8 @@ local function stepgate_auth(txn, auth_url, start_url)
         end
         local cookies = values(answer.headers, "set-cookie")
         if #cookies > 0 then txn:set_var(COOKIE_VAR, table.concat(cookies, "\n")) end
-        return
+        txn:set_var(ALLOWED_VAR, 1)
+        return nil
     end
 
     if status == 401 then
@@ -146,7 +169,7 @@ local function stepgate_auth(txn, auth_url, start_url)
             -- An API call is never redirected: it gets the challenge.
             local challenge = first(answer.headers, "www-authenticate")
             if challenge ~= nil then h["www-authenticate"] = { challenge } end
-            return reply(txn, 401, h, "unauthorized\n")
+            return reply(401, h, "unauthorized\n")
         end
         local pins = string.match(auth_url, "%?(.*)$")
         local sep = string.find(start_url, "?", 1, true) and "&" or "?"
@@ -155,18 +178,18 @@ local function stepgate_auth(txn, auth_url, start_url)
         local accept = string.lower(table.concat(values(req, "accept"), ","))
         if string.find(accept, "application/json", 1, true) and not string.find(accept, "text/html", 1, true) then
             h["content-type"] = { "application/json" }
-            return reply(txn, 401, h, '{"error":"authentication_required","start_url":"' ..
+            return reply(401, h, '{"error":"authentication_required","start_url":"' ..
                 string.gsub(start, '["\\]', "") .. '"}\n')
         end
         h["location"] = { start }
-        return reply(txn, 302, h, nil)
+        return reply(302, h, nil)
     end
 
     if status == 403 then
         local h = deny_headers(answer)
         local challenge = first(answer.headers, "www-authenticate")
         if challenge ~= nil then h["www-authenticate"] = { challenge } end
-        return reply(txn, 403, h, "forbidden\n")
+        return reply(403, h, "forbidden\n")
     end
 
     -- Anything else, Stepgate unreachable or confused: deny.
@@ -175,7 +198,16 @@ local function stepgate_auth(txn, auth_url, start_url)
     else
         txn:Warning("stepgate: check failed: " .. tostring(answer))
     end
-    return reply(txn, 500, {}, "internal server error\n")
+    return reply(500, {}, "internal server error\n")
+end
+
+local function stepgate_auth(txn, auth_url, start_url)
+    local ok, result = pcall(decide, txn, auth_url, start_url)
+    if not ok then
+        txn:Warning("stepgate: " .. tostring(result))
+        result = reply(500, {}, "internal server error\n")
+    end
+    if result ~= nil then txn:done(result) end
 end
 
 -- Passes on every Set-Cookie of an allowing answer (a refreshed session).
