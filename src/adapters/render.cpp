@@ -73,6 +73,11 @@ void IdentityHeaders(const RenderInput& input, bhttp::response<bhttp::string_bod
         SetIfSafe(response, "X-Auth-Request-Auth-Time", std::to_string(*id->auth_time));
 }
 
+constexpr std::string_view kIdentityHeaders[] = {
+    "X-Auth-Request-User",   "X-Auth-Request-Email",    "X-Auth-Request-Preferred-Username",
+    "X-Auth-Request-Groups", "X-Auth-Request-Level",    "X-Auth-Request-Acr",
+    "X-Auth-Request-Amr",    "X-Auth-Request-Auth-Time"};
+
 bool Redirects(Endpoint endpoint) { return endpoint != Endpoint::kAuth; }
 
 }  // namespace
@@ -94,6 +99,21 @@ void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& respo
         response.result(bhttp::status::ok);
         IdentityHeaders(input, response);
         response.body().clear();
+        if (input.facts.endpoint == Endpoint::kExtAuthz ||
+            input.facts.endpoint == Endpoint::kExtAuthzPinned) {
+            // Envoy copies the allow's headers over the request's but leaves alone those the
+            // allow lacks, so a client's own X-Auth-Request-Email would reach the application
+            // beside our user. Envoy removes what this header lists (ext_authz HTTP service).
+            std::string absent;
+            for (std::string_view name : kIdentityHeaders) {
+                if (response.count(name) != 0) continue;
+                if (!absent.empty()) absent += ',';
+                for (char c : name)
+                    absent.push_back(
+                        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+            }
+            if (!absent.empty()) response.set("x-envoy-auth-headers-to-remove", absent);
+        }
         return;
     }
 

@@ -5,6 +5,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <unordered_set>
+#include <vector>
 
 #include "observability/log.h"
 #include "oidc/provider.h"
@@ -20,18 +22,45 @@ using observability::LogLevel;
 
 namespace {
 
+class Session;
+
+// The sessions of one event loop, touched only on that loop's thread: at shutdown, idle
+// keep-alive connections are closed at once instead of waiting out the drain bound.
+struct SessionRegistry {
+    std::unordered_set<Session*> sessions;
+    bool draining = false;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
     Session(tcp::socket socket, adapters::Runtime& runtime, oidc::Provider* provider,
-            asio::thread_pool& workers)
-        : stream_(std::move(socket)), runtime_(runtime), provider_(provider), workers_(workers) {
+            asio::thread_pool& workers, SessionRegistry& registry)
+        : stream_(std::move(socket)),
+          runtime_(runtime),
+          provider_(provider),
+          workers_(workers),
+          registry_(registry) {
         beast::error_code ec;
         auto endpoint = stream_.socket().remote_endpoint(ec);
         if (!ec) connection_.peer_address = endpoint.address().to_string();
         stream_.socket().set_option(tcp::no_delay(true), ec);
     }
 
-    void Run() { Read(); }
+    ~Session() { registry_.sessions.erase(this); }
+
+    void Run() {
+        registry_.sessions.insert(this);
+        Read();
+    }
+
+    // Shutdown: a connection waiting for its next request is closed now; one with a request
+    // in flight finishes it (its answer says Connection: close).
+    void CloseIfIdle() {
+        if (!waiting_for_request_ || buffer_.size() != 0) return;
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream_.socket().close(ec);
+    }
 
  private:
     void Read() {
@@ -39,12 +68,15 @@ class Session : public std::enable_shared_from_this<Session> {
         parser_->header_limit(kMaxRequestHeadBytes);
         parser_->body_limit(kMaxRequestBodyBytes);
         stream_.expires_after(std::chrono::seconds(kReadTimeoutSeconds));
+        waiting_for_request_ = true;
+        if (registry_.draining && buffer_.size() == 0) return Close();
         bhttp::async_read(
             stream_, buffer_, *parser_,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
     }
 
     void OnRead(beast::error_code ec) {
+        waiting_for_request_ = false;
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
             return Close();
@@ -109,7 +141,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void Write() {
         response_.prepare_payload();
-        if (++served_ >= kMaxRequestsPerConnection) response_.keep_alive(false);
+        if (++served_ >= kMaxRequestsPerConnection || registry_.draining)
+            response_.keep_alive(false);
         bhttp::async_write(stream_, response_,
                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                if (ec || !self->response_.keep_alive()) return self->Close();
@@ -142,6 +175,8 @@ class Session : public std::enable_shared_from_this<Session> {
     adapters::Runtime& runtime_;
     oidc::Provider* provider_;
     asio::thread_pool& workers_;
+    SessionRegistry& registry_;
+    bool waiting_for_request_ = false;
     adapters::DeferredWork deferred_;
     adapters::ConnectionInfo connection_;
     int served_ = 0;
@@ -150,6 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct Server::Loop {
+    SessionRegistry registry;  // declared first: outlives the sessions the io_context destroys
     asio::io_context ioc{1};
     tcp::acceptor acceptor{ioc};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -166,12 +202,15 @@ Server::~Server() {
 namespace {
 
 void Accept(tcp::acceptor& acceptor, asio::io_context& ioc, adapters::Runtime& runtime,
-            oidc::Provider* provider, asio::thread_pool& workers) {
-    acceptor.async_accept(ioc, [&acceptor, &ioc, &runtime, provider, &workers](beast::error_code ec,
-                                                                               tcp::socket socket) {
+            oidc::Provider* provider, asio::thread_pool& workers, SessionRegistry& registry) {
+    acceptor.async_accept(ioc, [&acceptor, &ioc, &runtime, provider, &workers, &registry](
+                                   beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-        if (!ec) std::make_shared<Session>(std::move(socket), runtime, provider, workers)->Run();
-        Accept(acceptor, ioc, runtime, provider, workers);
+        if (!ec) {
+            std::make_shared<Session>(std::move(socket), runtime, provider, workers, registry)
+                ->Run();
+        }
+        Accept(acceptor, ioc, runtime, provider, workers, registry);
     });
 }
 
@@ -209,7 +248,7 @@ Status<std::string> Server::Start() {
         // With port 0 the first loop picks the port and the others share it.
         port = loop->acceptor.local_endpoint().port();
         loop->work.emplace(loop->ioc.get_executor());
-        Accept(loop->acceptor, loop->ioc, runtime_, provider_, *workers_);
+        Accept(loop->acceptor, loop->ioc, runtime_, provider_, *workers_, loop->registry);
         loops_.push_back(std::move(loop));
     }
     port_ = port;
@@ -240,6 +279,11 @@ void Server::Shutdown() {
             beast::error_code ec;
             l->acceptor.close(ec);
             l->work.reset();
+            l->registry.draining = true;
+            // Copy: closing may end sessions, which leave the registry.
+            std::vector<Session*> sessions(l->registry.sessions.begin(),
+                                           l->registry.sessions.end());
+            for (Session* session : sessions) session->CloseIfIdle();
         });
     }
 }

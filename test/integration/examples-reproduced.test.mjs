@@ -348,7 +348,6 @@ describe('examples reproduced: Traefik, Gateway API, Envoy Gateway, Istio', () =
       });
 
       test('identity headers Stepgate leaves absent are removed from the request (x-envoy-auth-headers-to-remove)',
-          { todo: 'Stepgate finding reported to the lead: Envoy only overwrites the headers an allow carries' },
           async () => {
             const token = await stack.issuer.mint({ sub: 'carol', acr: ACR.basic });
             const res = await envoyCheck(unpinned, { path: '/orders', headers: { Authorization: `Bearer ${token}` } });

@@ -305,6 +305,22 @@ TEST_F(HandlerTest, ExtAuthzReadsItsOwnRequestLineAndHost) {
     EXPECT_EQ(Send("/ext-authz/public", {}).result(), bhttp::status::bad_request);
 }
 
+TEST_F(HandlerTest, ExtAuthzAllowTellsEnvoyToRemoveTheIdentityHeadersItLacks) {
+    Response response = Send("/ext-authz/private", {{"Host", "app.example.com"},
+                                                    {"Authorization", "Bearer " + Token({})}});
+    EXPECT_EQ(response.result(), bhttp::status::ok);
+    EXPECT_EQ(Header(response, "x-envoy-auth-headers-to-remove"),
+              "x-auth-request-email,x-auth-request-preferred-username,x-auth-request-groups,"
+              "x-auth-request-amr");
+    Response anonymous = Send("/ext-authz/public/x", {{"Host", "app.example.com"}});
+    EXPECT_NE(Header(anonymous, "x-envoy-auth-headers-to-remove").find("x-auth-request-user"),
+              std::string::npos);
+    // /auth and /forward-auth proxies replace what they copy: no such header there.
+    EXPECT_EQ(
+        Auth("https://a.example.com/private", Token({})).count("x-envoy-auth-headers-to-remove"),
+        0u);
+}
+
 TEST_F(HandlerTest, ExtAuthzPinnedTakesPinsFromThePath) {
     Response response =
         Send("/ext-authz-pinned/level=mfa&max_age=300/public/x", {{"Host", "app.example.com"}});
@@ -334,12 +350,14 @@ TEST_F(HandlerTest, MetricsCountDecisions) {
     Response metrics = Send("/metrics", {});
     EXPECT_NE(metrics.body().find("stepgate_decisions_total{outcome=\"login\"} 1"),
               std::string::npos);
-    EXPECT_NE(metrics.body().find("stepgate_rule_decisions_total{rule=\"default\",outcome=\"login\"} 1"),
-              std::string::npos);
+    EXPECT_NE(
+        metrics.body().find("stepgate_rule_decisions_total{rule=\"default\",outcome=\"login\"} 1"),
+        std::string::npos);
     Auth("https://a.example.com/public/x");
     metrics = Send("/metrics", {});
-    EXPECT_NE(metrics.body().find("stepgate_rule_decisions_total{rule=\"public\",outcome=\"allow\"} 1"),
-              std::string::npos);
+    EXPECT_NE(
+        metrics.body().find("stepgate_rule_decisions_total{rule=\"public\",outcome=\"allow\"} 1"),
+        std::string::npos);
     EXPECT_NE(metrics.body().find("stepgate_decision_duration_seconds_count 2"), std::string::npos);
     EXPECT_NE(metrics.body().find("stepgate_decision_duration_seconds_bucket{le=\"+Inf\"} 2"),
               std::string::npos);
