@@ -8,6 +8,9 @@ BUILD_PACKAGES=(cmake ninja-build g++ ccache pkg-config
   libboost-dev libssl-dev libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
 RUNTIME_PACKAGES=(nginx libnginx-mod-http-ndk libnginx-mod-http-set-misc haproxy curl ca-certificates chromium)
+# kubectl (with its built-in kustomize) renders deploy/kubernetes in the tests; the machine image
+# ships it, and its apt source provides it where missing.
+command -v kubectl >/dev/null 2>&1 || RUNTIME_PACKAGES+=(kubectl)
 
 missing=()
 for package in "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}"; do
