@@ -397,6 +397,39 @@ SG_IDLE_RSS=$(kib "$SG_PID" VmRSS)
 
 declare -A RPS P50 P99 REQS NON2XX ERRORS HWM WHO CHECK DUR BUSY CPU_US NOISY FOREIGN
 NOISE_LIMIT="${BENCH_NOISE_LIMIT:-10}"  # % of a core used by others that marks a scenario noisy
+declare -A SG_LOG_LINES SG_SUPPRESSED
+PRE_ATTEMPT=""  # a command run before each attempt of the next scenario
+
+# A noisy scenario is run again (full run: up to 3 attempts), each attempt after waiting (up to
+# BENCH_QUIET_WAIT s) until no compiler or test run is to be seen.
+if [ "$MODE" = smoke ]; then
+  RETRIES="${BENCH_RETRIES:-1}"
+  QUIET_WAIT="${BENCH_QUIET_WAIT:-0}"
+else
+  RETRIES="${BENCH_RETRIES:-3}"
+  QUIET_WAIT="${BENCH_QUIET_WAIT:-300}"
+fi
+wait_quiet() {
+  local deadline=$((SECONDS + QUIET_WAIT)) quiet=0
+  while [ $SECONDS -lt $deadline ]; do
+    if [ -z "$(others)" ]; then
+      quiet=$((quiet + 1))
+      [ $quiet -ge 3 ] && return 0
+    else
+      quiet=0
+    fi
+    sleep 1
+  done
+}
+suppressed_logs() {
+  curl -s --max-time 5 "$SG_URL/metrics" | awk '$1 == "stepgate_denial_logs_suppressed_total" { v = $2 } END { print v + 0 }'
+}
+# A config reload gives Stepgate a new snapshot, and entries of its verified-token cache are
+# good only for the snapshot they were verified under: a flood that is run again starts cold.
+reload_stepgate() {
+  kill -HUP "$SG_PID"
+  sleep 1
+}
 ORDER=()
 ANY_FAILED=0
 NOISY_ANY=0
@@ -425,28 +458,38 @@ scenario() {
     ANY_FAILED=1
     log "$name: expected $expect, got $got"
   fi
-  reset_hwm "$pid"
-  local busy_before proc_before machine_before tree_before
-  busy_before=$(cpu_ticks "$SERVER_CPU")
-  proc_before=$(proc_ticks "$pid")
-  machine_before=$(machine_ticks)
-  tree_before=$(tree_ticks)
   local out="$WORK/wrk-$name.out" args=(-t1 "-c$conns" "-d${DURATION}s" --timeout 5s -s "$script")
-  taskset -c "$WRK_CPU" wrk "${args[@]}" "${headers[@]}" "$url" ${lua_arg:+-- "$lua_arg"} >"$out" 2>&1 || true
+  local attempt busy_before proc_before machine_before tree_before lines_before suppressed_before
   local busy_after proc_after machine_after tree_after
-  busy_after=$(cpu_ticks "$SERVER_CPU")
-  proc_after=$(proc_ticks "$pid")
-  machine_after=$(machine_ticks)
-  tree_after=$(tree_ticks)
-  # Foreign CPU, in % of one core over the scenario.
-  FOREIGN[$name]=$(awk -v a="$machine_before" -v b="$machine_after" -v ta="$tree_before" -v tb="$tree_after" -v n="$(nproc)" \
-    'BEGIN { split(a, x, " "); split(b, y, " "); e = (y[2] - x[2]) / n;
-      if (e > 0) { f = 100 * ((y[1] - x[1]) - (tb - ta)) / e; printf "%.0f", (f < 0 ? 0 : f) } else print 0 }')
-  if [ "${FOREIGN[$name]}" -gt "$NOISE_LIMIT" ]; then
+  for ((attempt = 1; attempt <= RETRIES; attempt++)); do
+    wait_quiet
+    [ -n "$PRE_ATTEMPT" ] && $PRE_ATTEMPT
+    reset_hwm "$pid"
+    lines_before=$(wc -l <"$WORK/stepgate.stderr.log")
+    suppressed_before=$(suppressed_logs)
+    busy_before=$(cpu_ticks "$SERVER_CPU")
+    proc_before=$(proc_ticks "$pid")
+    machine_before=$(machine_ticks)
+    tree_before=$(tree_ticks)
+    taskset -c "$WRK_CPU" wrk "${args[@]}" "${headers[@]}" "$url" ${lua_arg:+-- "$lua_arg"} >"$out" 2>&1 || true
+    busy_after=$(cpu_ticks "$SERVER_CPU")
+    proc_after=$(proc_ticks "$pid")
+    machine_after=$(machine_ticks)
+    tree_after=$(tree_ticks)
+    SG_LOG_LINES[$name]=$(($(wc -l <"$WORK/stepgate.stderr.log") - lines_before))
+    SG_SUPPRESSED[$name]=$(($(suppressed_logs) - suppressed_before))
+    # Foreign CPU, in % of one core over the scenario.
+    FOREIGN[$name]=$(awk -v a="$machine_before" -v b="$machine_after" -v ta="$tree_before" -v tb="$tree_after" -v n="$(nproc)" \
+      'BEGIN { split(a, x, " "); split(b, y, " "); e = (y[2] - x[2]) / n;
+        if (e > 0) { f = 100 * ((y[1] - x[1]) - (tb - ta)) / e; printf "%.0f", (f < 0 ? 0 : f) } else print 0 }')
+    if [ "${FOREIGN[$name]}" -le "$NOISE_LIMIT" ]; then
+      unset "NOISY[$name]"
+      break
+    fi
     NOISY[$name]=1
-    NOISY_ANY=1
-    log "$name: other processes used ${FOREIGN[$name]}% of a core meanwhile ($(others))"
-  fi
+    log "$name: other processes used ${FOREIGN[$name]}% of a core meanwhile ($(others)); attempt $attempt of $RETRIES"
+  done
+  [ -n "${NOISY[$name]:-}" ] && NOISY_ANY=1
   if ! grep -q '^WRKRESULT' "$out"; then
     CHECK[$name]="wrk failed: $(tail -1 "$out")"
     ANY_FAILED=1
@@ -497,15 +540,15 @@ scenario sg_es256 "Stepgate: bearer ES256 (seen before)" "$SG_PID" 200 "$C" "$RE
   "X-Original-URL: $APP_HOST/account/page" "X-Original-Method: GET" "Authorization: Bearer $ES256"
 scenario sg_stepup "Stepgate: insufficient level (RFC 9470 401)" "$SG_PID" 401 "$C" "$REPORT" "$AUTH" -- \
   "X-Original-URL: $APP_HOST/admin/users" "X-Original-Method: GET" "Authorization: Bearer $RS256"
-LOG_LINES_BEFORE=$(wc -l <"$WORK/stepgate.stderr.log")
-SUPPRESSED_BEFORE=$(curl -s "$SG_URL/metrics" | awk '$1 == "stepgate_denial_logs_suppressed_total" { print $2 }')
 scenario sg_invalid "Stepgate: invalid token (bad signature)" "$SG_PID" 401 "$C" "$REPORT" "$AUTH" -- \
   "X-Original-URL: $APP_HOST/account/page" "X-Original-Method: GET" "Authorization: Bearer $INVALID"
-LOG_LINES=$(($(wc -l <"$WORK/stepgate.stderr.log") - LOG_LINES_BEFORE))
-SUPPRESSED=$(($(curl -s "$SG_URL/metrics" | awk '$1 == "stepgate_denial_logs_suppressed_total" { print $2 }') - SUPPRESSED_BEFORE))
+LOG_LINES="${SG_LOG_LINES[sg_invalid]:-0}"
+SUPPRESSED="${SG_SUPPRESSED[sg_invalid]:-0}"
 SG_PRE_FLOOD_RSS=$(kib "$SG_PID" VmRSS)
+PRE_ATTEMPT=reload_stepgate
 scenario sg_flood "Stepgate: flood of distinct RS256 tokens" "$SG_PID" 200 "$C" "$FLOOD" "$AUTH" \
   "$WORK/flood.txt" -- "X-Original-URL: $APP_HOST/account/page" "X-Original-Method: GET"
+PRE_ATTEMPT=""
 SG_POST_FLOOD_RSS=$(kib "$SG_PID" VmRSS)
 scenario sg_close "Stepgate: bearer RS256, Connection: close" "$SG_PID" 200 "$C" "$REPORT" "$AUTH" -- \
   "X-Original-URL: $APP_HOST/account/page" "X-Original-Method: GET" "Authorization: Bearer $RS256" \
@@ -536,8 +579,15 @@ STEAL_PCT=$(awk -v a="$STEAL_BEFORE" -v b="$STEAL_AFTER" 'BEGIN { split(a, x, " 
   if (y[2] > x[2]) printf "%.1f", 100 * (y[1] - x[1]) / (y[2] - x[2]); else print "-" }')
 
 # The yardstick: what one core verifies, with nothing else running.
+wait_quiet
+speed_machine_before=$(machine_ticks)
+speed_tree_before=$(tree_ticks)
 taskset -c "$SERVER_CPU" openssl speed -seconds "$SPEED_SECONDS" rsa2048 >"$WORK/speed-rsa.out" 2>/dev/null
 taskset -c "$SERVER_CPU" openssl speed -seconds "$SPEED_SECONDS" ecdsap256 >"$WORK/speed-ec.out" 2>/dev/null
+SPEED_FOREIGN=$(awk -v a="$speed_machine_before" -v b="$(machine_ticks)" -v ta="$speed_tree_before" -v tb="$(tree_ticks)" -v n="$(nproc)" \
+  'BEGIN { split(a, x, " "); split(b, y, " "); e = (y[2] - x[2]) / n;
+    if (e > 0) { f = 100 * ((y[1] - x[1]) - (tb - ta)) / e; printf "%.0f", (f < 0 ? 0 : f) } else print 0 }')
+[ "$SPEED_FOREIGN" -gt "$NOISE_LIMIT" ] && NOISY[speed]=1 && NOISY_ANY=1
 RSA_VERIFY=$(awk '/^rsa 2048 bits/ { printf "%.0f", $NF }' "$WORK/speed-rsa.out")
 P256_VERIFY=$(awk '/ecdsa \(nistp256\)/ { printf "%.0f", $NF }' "$WORK/speed-ec.out")
 
@@ -600,7 +650,8 @@ if [ "$NOISY_ANY" = 1 ]; then
   echo "       their numbers (and every ratio built on them) are not to be trusted; run again on a quiet machine"
 fi
 echo
-echo "openssl speed (CPU $SERVER_CPU, ${SPEED_SECONDS}s): RSA-2048 verify ${RSA_VERIFY:--}/s, P-256 verify ${P256_VERIFY:--}/s"
+echo "openssl speed (CPU $SERVER_CPU, ${SPEED_SECONDS}s): RSA-2048 verify ${RSA_VERIFY:--}/s, P-256 verify ${P256_VERIFY:--}/s" \
+  "(other processes: ${SPEED_FOREIGN}% of a core${NOISY[speed]:+, noisy})"
 echo "Stepgate RSS: idle after start $(mib "$SG_IDLE_RSS") MiB, before the flood $(mib "$SG_PRE_FLOOD_RSS") MiB," \
   "after it $(mib "$SG_POST_FLOOD_RSS") MiB, at the end $(mib "$SG_END_RSS") MiB; flood peak $(mib "${HWM[sg_flood]:-}") MiB" \
   "(${REQS[sg_flood]:-0} requests, $FLOOD_TOKENS distinct tokens; the verified-token cache holds 8192 per event loop)"
@@ -638,7 +689,7 @@ target "same RS256 token vs mod_auth_openidc (x peer)" "$(ratio "${RPS[sg_rs256]
 target "distinct RS256 tokens vs mod_auth_openidc (x peer)" "$(ratio "${RPS[sg_flood]:-}" "${RPS[ap_flood]:-}")" ">=" 4 \
   "${RPS[sg_flood]:-?} vs ${RPS[ap_flood]:-?} req/s" sg_flood ap_flood
 target "distinct RS256 tokens vs openssl RSA-2048 verify/s" "$(ratio "${RPS[sg_flood]:-}" "$RSA_VERIFY")" ">=" 0.65 \
-  "${RPS[sg_flood]:-?} vs ${RSA_VERIFY:-?} verify/s" sg_flood
+  "${RPS[sg_flood]:-?} vs ${RSA_VERIFY:-?} verify/s" sg_flood speed
 target "ingress via Stepgate vs via nginx 204 auth" "$(ratio "${RPS[ing_stepgate]:-}" "${RPS[ing_nginx]:-}")" ">=" 0.9 \
   "${RPS[ing_stepgate]:-?} vs ${RPS[ing_nginx]:-?} req/s" ing_stepgate ing_nginx
 target "p50 at 1 connection vs nginx 204's" "$(ratio "${P50[sg_c1]:-}" "${P50[n204_c1]:-}")" "<=" 1.3 \

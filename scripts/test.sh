@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # THE test command: installs what is missing, builds, and runs every test: unit tests under
 # ctest, the integration suite with real nginx and a real JWKS provider, then both again on an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. Prints a closing summary line.
+# AddressSanitizer + UndefinedBehaviorSanitizer build, and the concurrent parts under
+# ThreadSanitizer. Prints a closing summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -44,6 +45,13 @@ for preset in release asan; do
   grep -E '^# (tests|pass|fail)' "$log" || true
   count_node "$log"
 done
+
+echo "== build (tsan): the concurrent parts under ThreadSanitizer"
+scripts/build.sh tsan
+log=$(mktemp)
+ctest --preset tsan 2>&1 | tee "$log" | grep -E 'tests passed|tests failed|Failed|\*\*\*' || true
+grep -q '100% tests passed' "$log" || status=1
+count_ctest "$log"
 
 echo
 echo "summary: ${passed} passed, ${failed} failed"

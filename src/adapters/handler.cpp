@@ -160,7 +160,7 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         PlainText(response, bhttp::status::bad_request, "repeated Host header");
         return HandleStatus::kDone;
     }
-    std::shared_ptr<const Snapshot> snapshot = runtime.GetSnapshot();
+    const std::shared_ptr<const Snapshot>& snapshot = runtime.GetSnapshot();
     const config::Config* config = snapshot->config.get();
     const Route route = FindRoute(request.target(), config->public_path);
     const std::string_view browser_query =
@@ -190,7 +190,7 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             return HandleStatus::kDone;
         }
         case Route::Kind::kCallback:
-            return HandleCallback(runtime, std::move(snapshot), request, browser_query, response,
+            return HandleCallback(runtime, snapshot, request, browser_query, response,
                                   deferred, RequestId(request));
         case Route::Kind::kLogout:
             if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::post) {

@@ -14,6 +14,7 @@
 #include "adapters/metrics.h"
 #include "adapters/request_facts.h"
 #include "common/clock.h"
+#include "common/published.h"
 #include "config/config.h"
 #include "observability/log.h"
 #include "policy/redirect.h"
@@ -66,9 +67,8 @@ class Runtime {
         Swap(std::move(snapshot));
     }
 
-    std::shared_ptr<const Snapshot> GetSnapshot() const {
-        return snapshot_.load(std::memory_order_acquire);
-    }
+    // This thread's reference to the current snapshot (see Published): copy it to keep it.
+    const std::shared_ptr<const Snapshot>& GetSnapshot() const { return snapshot_.Current(); }
     // Binds the snapshot's counters, then publishes it whole: a request sees the old one or
     // the new one, never a mix.
     void Swap(std::shared_ptr<Snapshot> snapshot) {
@@ -78,7 +78,7 @@ class Runtime {
         }
         snapshot->rule_counters.push_back(metrics_.ForRule("default"));
         snapshot->rule_counters.push_back(metrics_.ForRule("pinned"));
-        snapshot_.store(std::move(snapshot), std::memory_order_release);
+        snapshot_.Publish(std::move(snapshot));
     }
     const KeySource& keys() const { return keys_; }
     const Clock& clock() const { return clock_; }
@@ -88,7 +88,7 @@ class Runtime {
     void SetDraining() { draining_.store(true, std::memory_order_relaxed); }
 
  private:
-    std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+    Published<Snapshot> snapshot_;
     const KeySource& keys_;
     const Clock& clock_;
     Metrics metrics_;

@@ -137,8 +137,8 @@ bool Provider::FetchAll() {
     }
     Log(LogLevel::kInfo, "jwks_loaded",
         {{"issuer", issuer_}, {"keys", static_cast<std::int64_t>(keys->size())}});
-    discovery_.store(std::make_shared<const Discovery>(std::move(*discovery)));
-    keys_.store(std::make_shared<const jose::KeySet>(std::move(*keys)));
+    discovery_.Publish(std::make_shared<const Discovery>(std::move(*discovery)));
+    keys_.Publish(std::make_shared<const jose::KeySet>(std::move(*keys)));
     return true;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/published.h"
 #include "jose/jwk.h"
 
 namespace stepgate::oidc {
@@ -52,9 +53,9 @@ class Provider {
 
     // nullptr until the first JWKS has loaded; afterwards the newest good set (a failed
     // refresh keeps the old one).
-    std::shared_ptr<const jose::KeySet> Keys() const { return keys_.load(); }
-    std::shared_ptr<const Discovery> GetDiscovery() const { return discovery_.load(); }
-    bool Ready() const { return keys_.load() != nullptr; }
+    std::shared_ptr<const jose::KeySet> Keys() const { return keys_.Current(); }
+    std::shared_ptr<const Discovery> GetDiscovery() const { return discovery_.Current(); }
+    bool Ready() const { return keys_.Current() != nullptr; }
 
     // A token named a kid that the current set lacks. Refreshes unless one happened within
     // the throttle window; `done` runs on the provider thread afterwards either way.
@@ -71,8 +72,8 @@ class Provider {
     const std::int64_t throttle_seconds_;
     const Clock& clock_;
 
-    std::atomic<std::shared_ptr<const jose::KeySet>> keys_;
-    std::atomic<std::shared_ptr<const Discovery>> discovery_;
+    Published<jose::KeySet> keys_;
+    Published<Discovery> discovery_;
     ProviderStats stats_;
 
     std::mutex mutex_;

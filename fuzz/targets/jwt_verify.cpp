@@ -1,0 +1,143 @@
+// jose::VerifyJwt over the fixed key set (RS256 rsa1, ES256 ec1, EdDSA ed1). Input: the token.
+//
+// A fuzzer cannot forge signatures, so the claims checks (which run only after a good
+// signature) would be reached by the committed seed tokens alone. Each input is therefore
+// verified twice: as given, and re-signed (its header.payload signed with the fixed key that
+// its header's alg names, for ES256 and EdDSA: cheap signers), so mutated claims are checked.
+//
+// Properties of every accepted token: sub non-empty, iss the configured issuer, an accepted
+// audience, not expired at kNow, alg on the allow-list, no forbidden header; and for the
+// deterministic schemes (RS256, EdDSA) the accepted signature is exactly the one the key
+// makes (no malleable second spelling is accepted).
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/fuzz_support.h"
+#include "common/known.h"
+#include "jose/base64url.h"
+#include "jose/jwt.h"
+
+using namespace stepgate;
+
+namespace {
+
+struct Split {
+    std::string_view header, payload, signature, signing_input;
+};
+
+std::optional<Split> SplitToken(std::string_view token) {
+    const auto first = token.find('.');
+    if (first == std::string_view::npos) return std::nullopt;
+    const auto second = token.find('.', first + 1);
+    if (second == std::string_view::npos) return std::nullopt;
+    return Split{token.substr(0, first), token.substr(first + 1, second - first - 1),
+                 token.substr(second + 1), token.substr(0, second)};
+}
+
+nlohmann::json ParsePart(std::string_view part) {
+    auto bytes = jose::Base64UrlDecode(part);
+    if (!bytes) return nlohmann::json();
+    return nlohmann::json::parse(*bytes, nullptr, false);
+}
+
+// What must hold of a token that VerifyJwt accepted: 0, or -1 for a known violation.
+int CheckAccepted(std::string_view token, const core::Identity& identity,
+                  const jose::VerifyOptions& options, bool check_signature_bytes) {
+    FUZZ_REQUIRE("jwt-accepted", token.size() <= options.max_token_bytes, token);
+    FUZZ_REQUIRE("jwt-accepted", !identity.subject.empty(), token);
+    FUZZ_REQUIRE("jwt-accepted", identity.issuer == options.issuer, token);
+    FUZZ_REQUIRE("jwt-accepted", fuzz::kNow <= identity.expires_at + options.leeway_seconds,
+                 token);
+    auto parts = SplitToken(token);
+    FUZZ_REQUIRE("jwt-accepted", parts.has_value(), token);
+    FUZZ_REQUIRE("jwt-accepted", parts->signature.find('.') == std::string_view::npos, token);
+    const nlohmann::json header = ParsePart(parts->header);
+    const nlohmann::json claims = ParsePart(parts->payload);
+    FUZZ_REQUIRE("jwt-accepted", header.is_object() && claims.is_object(), token);
+    FUZZ_REQUIRE("jwt-accepted", header.contains("alg") && header["alg"].is_string(), token);
+    const auto algorithm = jose::ParseAlgorithm(header["alg"].get<std::string>());
+    FUZZ_REQUIRE("jwt-accepted",
+                 algorithm.has_value() && options.allowed_algorithms.Contains(*algorithm), token);
+    for (const char* name : {"jwk", "jku", "x5u", "x5c", "crit"}) {
+        FUZZ_REQUIRE("jwt-accepted", !header.contains(name), token);
+    }
+    // RFC 7519 §4.1.3: aud holds one of ours.
+    const auto ours = [&options](const nlohmann::json& value) {
+        if (!value.is_string()) return false;
+        for (const auto& audience : options.audiences) {
+            if (value.get<std::string>() == audience) return true;
+        }
+        return false;
+    };
+    bool audience = false;
+    if (claims.contains("aud")) {
+        const auto& aud = claims["aud"];
+        audience = ours(aud);
+        if (aud.is_array()) {
+            for (const auto& entry : aud) audience = audience || ours(entry);
+        }
+    }
+    FUZZ_REQUIRE("jwt-accepted", audience, token);
+    if (check_signature_bytes &&
+        (*algorithm == jose::Algorithm::kRS256 || *algorithm == jose::Algorithm::kEdDSA)) {
+        const auto signature = jose::Base64UrlDecode(parts->signature);
+        FUZZ_REQUIRE("jwt-signature-unique",
+                     signature && *signature == fuzz::Sign(*algorithm, parts->signing_input),
+                     token);
+    }
+    return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    (void)fuzz::KeySet();
+    (void)fuzz::BearerOptions();
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view token(reinterpret_cast<const char*>(data), size);
+    const jose::KeySet& keys = fuzz::KeySet();
+    const jose::VerifyOptions& options = fuzz::BearerOptions();
+
+    auto verified = jose::VerifyJwt(token, keys, options, fuzz::kNow);
+    if (verified && CheckAccepted(token, *verified, options, true) != 0) return -1;
+    (void)jose::Describe(verified ? jose::JwtError::kMalformed : verified.error());
+
+    // The same token as an ID token (aud = client_id, nonce, azp: OIDC Core §3.1.3.7).
+    jose::VerifyOptions id_options = fuzz::Config()->id_token_options;
+    id_options.expected_nonce = "n-0S6_WzA2Mj";
+    id_options.expected_azp = std::string(fuzz::kClientId);
+    auto as_id_token = jose::VerifyJwt(token, keys, id_options, fuzz::kNow);
+    if (as_id_token && CheckAccepted(token, *as_id_token, id_options, true) != 0) return -1;
+
+    // Re-signed: header.payload signed with the key its alg names (ES256, EdDSA only).
+    auto parts = SplitToken(token);
+    if (!parts || parts->signing_input.size() > options.max_token_bytes) return 0;
+    const nlohmann::json header = ParsePart(parts->header);
+    if (!header.is_object() || !header.contains("alg") || !header["alg"].is_string()) return 0;
+    const auto algorithm = jose::ParseAlgorithm(header["alg"].get<std::string>());
+    if (!algorithm ||
+        (*algorithm != jose::Algorithm::kES256 && *algorithm != jose::Algorithm::kEdDSA)) {
+        return 0;
+    }
+    const std::string resigned = std::string(parts->signing_input) + "." +
+                                 jose::Base64UrlEncode(fuzz::Sign(*algorithm, parts->signing_input));
+    auto claims_checked = jose::VerifyJwt(resigned, keys, options, fuzz::kNow);
+    if (claims_checked && CheckAccepted(resigned, *claims_checked, options, false) != 0) return -1;
+    auto id_checked = jose::VerifyJwt(resigned, keys, id_options, fuzz::kNow);
+    if (id_checked && CheckAccepted(resigned, *id_checked, id_options, false) != 0) return -1;
+
+    // The claims alone, as `stepgate explain --claims` reads them.
+    if (auto payload = jose::Base64UrlDecode(parts->payload)) {
+        auto identity = jose::IdentityFromClaims(*payload, options);
+        if (identity) {
+            FUZZ_REQUIRE("jwt-claims", !identity->subject.empty(), *payload);
+        }
+    }
+    return 0;
+}
