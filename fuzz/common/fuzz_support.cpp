@@ -244,7 +244,10 @@ std::string_view ConfigText(bool case_insensitive) {
 
 config::EnvLookup FixedEnv() {
     return [](const std::string& name) -> std::optional<std::string> {
-        if (name == "CLIENT_SECRET") return std::string("s3cret");
+        if (name == "CLIENT_SECRET" || name == "STEPGATE_CLIENT_SECRET")
+            return std::string("s3cret");
+        if (name == "STEPGATE_COOKIE_SECRET")
+            return std::string("MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=");
         if (name == "EMPTY") return std::string();
         if (name == "HOST") return std::string("shop.example.com");
         return std::nullopt;

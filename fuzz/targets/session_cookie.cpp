@@ -119,6 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             jar[cookie] = header.substr(equals + 1, semicolon - equals - 1);
         }
     }
+    if (jar.size() > session::kMaxCookies) return 0;  // a Cookie header reads the first 64 only
     std::string jar_header;
     for (const auto& [cookie, value] : jar) {
         if (!jar_header.empty()) jar_header += "; ";

@@ -24,6 +24,9 @@ inline constexpr std::size_t kMaxRequestHeadBytes = 32 * 1024;
 inline constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024;
 inline constexpr int kReadTimeoutSeconds = 30;
 inline constexpr int kMaxRequestsPerConnection = 100000;
+// Per event loop; past it a new connection is closed at once, so a flood of idle connections
+// cannot exhaust file descriptors and starve the probes.
+inline constexpr std::size_t kMaxConnectionsPerLoop = 8192;
 
 struct ServerOptions {
     std::string listen;  // ADDRESS:PORT

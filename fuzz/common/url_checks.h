@@ -1,0 +1,27 @@
+// Properties of a normalized path (CONTRACT "Paths"), shared by the URL-reading targets.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "policy/url.h"
+
+namespace stepgate::fuzz {
+
+// Empty when `normalized` (the result of NormalizePath(raw, case_insensitive)) is sound, else
+// the id of the violated property:
+//  path-shape      path and match_path start with '/', hold no "//", no "." or ".." segment
+//                  (also `..;x`), no NUL, control character or backslash;
+//  path-idempotent normalizing `path` again (its '%' escaped, since it is decoded once)
+//                  gives the same path and match_path, and normalizing match_path again gives
+//                  match_path.
+std::string PathViolation(const policy::NormalizedPath& normalized, bool case_insensitive);
+
+// '%' -> "%25": the spelling of an already decoded path that decodes back to it.
+std::string EscapePercent(std::string_view decoded);
+
+// Empty when `host` (a NormalizeHost result) is sound, else the property id ("host-shape":
+// non-empty, lower-case, no trailing dot, no port, normalizing it again gives it back).
+std::string HostViolation(std::string_view host);
+
+}  // namespace stepgate::fuzz
