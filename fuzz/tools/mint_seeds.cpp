@@ -172,7 +172,7 @@ void JwtSeeds() {
     });
     variant("unicode", [](Json& c) {
         c["sub"] = "\xc3\xa9l\xc3\xa8ve\xe2\x80\xae";
-        c["email"] = "a\u0000b@example.com";
+        c["email"] = std::string("a\0b@example.com", 15);
     });
 
     // Header-level refusals (signed, so that only the header decides).

@@ -206,7 +206,10 @@ void Accept(tcp::acceptor& acceptor, asio::io_context& ioc, adapters::Runtime& r
     acceptor.async_accept(ioc, [&acceptor, &ioc, &runtime, provider, &workers, &registry](
                                    beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-        if (!ec) {
+        if (!ec && registry.sessions.size() >= kMaxConnectionsPerLoop) {
+            beast::error_code ignored;
+            socket.close(ignored);
+        } else if (!ec) {
             std::make_shared<Session>(std::move(socket), runtime, provider, workers, registry)
                 ->Run();
         }
