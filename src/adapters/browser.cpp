@@ -43,6 +43,12 @@ const std::string* Param(const std::map<std::string, std::string>& params, const
     return it == params.end() ? nullptr : &it->second;
 }
 
+std::string JoinComma(const std::vector<std::string>& values) {
+    std::string joined;
+    for (const auto& value : values) joined += (joined.empty() ? "" : ",") + value;
+    return joined;
+}
+
 void Redirect(Response& response, std::string_view location) {
     response.result(bhttp::status::found);
     response.set(bhttp::field::location, location);
@@ -61,9 +67,14 @@ std::string LoginHint(const session::SessionData& session) {
     return session.identity.preferred_username;
 }
 
-// Audit lines carry "log":"audit" so that an operator can route them apart from the rest.
-void Audit(std::string_view event, std::initializer_list<observability::LogField> fields) {
-    std::vector<observability::LogField> tagged{{"log", std::string_view("audit")}};
+// Audit lines carry "log":"audit" (so that an operator can route them apart), the request id
+// and the client address.
+void Audit(const RequestContext& context, std::string_view event,
+           std::initializer_list<observability::LogField> fields) {
+    std::vector<observability::LogField> tagged{
+        {"log", std::string_view("audit")},
+        {"request_id", std::string_view(context.request_id)},
+        {"client", std::string_view(context.client)}};
     tagged.insert(tagged.end(), fields.begin(), fields.end());
     observability::LogFields(LogLevel::kInfo, event, tagged);
 }
@@ -128,7 +139,8 @@ std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot,
 }
 
 void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& request,
-                 std::string_view query, Response& response, std::string_view request_id) {
+                 std::string_view query, Response& response, const RequestContext& context) {
+    const std::string_view request_id = context.request_id;
     const config::Config& config = *snapshot.config;
     auto discovery = runtime.keys().GetDiscovery();
     if (!snapshot.flow_sealer || config.public_url.empty()) {
@@ -160,12 +172,15 @@ void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& requ
         return HtmlPage(response, 500, "Misconfigured", "This sign-in link is misconfigured.");
     }
     core::Requirement requirement = config.policy.default_requirement;
+    std::string rule_name = "default";
     if (*pins) {
         requirement = (*pins)->requirement;
+        rule_name = (*pins)->rule_name;
     } else if (auto target = policy::ParseAbsoluteUrl(*rd, config.policy.case_insensitive_paths)) {
         if (const policy::Rule* rule =
                 config.policy.Match(target->host, target->path.match_path, "GET")) {
             requirement = rule->require;
+            rule_name = rule->name;
         }
     } else {
         return HtmlPage(response, 400, "Bad request", "The destination address is not valid.");
@@ -240,8 +255,8 @@ void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& requ
     flow_attributes.max_age = kFlowLifetimeSeconds;
     response.insert(bhttp::field::set_cookie,
                     session::SetCookieHeader(cookie_name, sealed, flow_attributes));
-    Audit("step_up_started",
-          {{"request_id", request_id},
+    Audit(context, "step_up_started",
+          {{"rule", rule_name},
            {"subject", current ? std::string_view(current->identity.subject) : std::string_view()},
            {"required_level", config.policy.LevelName(requirement.level)},
            {"max_age", requirement.max_age ? *requirement.max_age : std::int64_t{-1}}});
@@ -259,14 +274,14 @@ struct CallbackInput {
     std::string flow_cookie_name;
     session::CookiePairs cookies;  // views into `cookie_header`
     std::string cookie_header;
-    std::string request_id;
+    RequestContext context;
 };
 
-void FailCallback(Runtime& runtime, Response& response, std::string_view request_id,
+void FailCallback(Runtime& runtime, Response& response, const RequestContext& context,
                   std::string_view reason, unsigned status, std::string_view title,
                   std::string_view message) {
-    runtime.metrics().stepups_failed.fetch_add(1, std::memory_order_relaxed);
-    Audit("step_up_failed", {{"request_id", request_id}, {"reason", reason}});
+    runtime.metrics().CountStepUpFailure(reason);
+    Audit(context, "step_up_failed", {{"reason", reason}});
     HtmlPage(response, status, title, message);
 }
 
@@ -285,16 +300,17 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     auto tokens = oidc::ExchangeCode(token_request);
     if (!tokens) {
         Log(LogLevel::kWarn, "token_exchange_failed",
-            {{"request_id", in.request_id}, {"error", tokens.error().detail}});
+            {{"request_id", std::string_view(in.context.request_id)},
+             {"error", tokens.error().detail}});
         if (tokens.error().kind == oidc::TokenError::Kind::kInvalidGrant) {
             // A replayed or expired callback: the browser's doing, not the provider's.
             return FailCallback(
-                runtime, response, in.request_id, "invalid_grant", 400, "Sign-in expired",
+                runtime, response, in.context, "invalid_grant", 400, "Sign-in expired",
                 "This sign-in response was already used or has expired. Return to the "
                 "application and try again.");
         }
         return FailCallback(
-            runtime, response, in.request_id, "token_exchange", 502, "Sign-in failed",
+            runtime, response, in.context, "token_exchange", 502, "Sign-in failed",
             "The identity provider did not complete the sign-in. Please try again.");
     }
 
@@ -314,8 +330,9 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     }
     if (!verified) {
         Log(LogLevel::kWarn, "id_token_rejected",
-            {{"request_id", in.request_id}, {"reason", jose::Describe(verified.error())}});
-        return FailCallback(runtime, response, in.request_id, "id_token", 401, "Sign-in failed",
+            {{"request_id", std::string_view(in.context.request_id)},
+             {"reason", jose::Describe(verified.error())}});
+        return FailCallback(runtime, response, in.context, "id_token", 401, "Sign-in failed",
                             "The identity provider's answer could not be verified.");
     }
     core::Identity identity = std::move(*verified);
@@ -332,14 +349,15 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     auto checked =
         oidc::CheckAuthentication(in.flow, identity, now, config.provider.leeway_seconds);
     if (!checked) {
-        Audit("step_up_refused",
-              {{"request_id", in.request_id},
-               {"subject", identity.subject},
+        Audit(in.context, "step_up_refused",
+              {{"subject", identity.subject},
                {"required_level", config.policy.LevelName(in.flow.level)},
                {"presented_acr", identity.acr},
+               {"presented_amr", JoinComma(identity.amr)},
                {"presented_level", config.policy.LevelName(identity.level)},
+               {"max_age", in.flow.max_age ? *in.flow.max_age : std::int64_t{-1}},
                {"auth_time", identity.auth_time ? *identity.auth_time : std::int64_t{-1}}});
-        return FailCallback(runtime, response, in.request_id, "insufficient_authentication", 403,
+        return FailCallback(runtime, response, in.context, "insufficient_authentication", 403,
                             "Stronger sign-in required", oidc::Describe(checked.error()));
     }
 
@@ -357,7 +375,7 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     auto headers =
         session::WriteCookieFamily(config.session->cookie_name, sealed, attributes, in.cookies);
     if (sealed.empty() || headers.empty()) {
-        return FailCallback(runtime, response, in.request_id, "session_too_large", 500,
+        return FailCallback(runtime, response, in.context, "session_too_large", 500,
                             "Sign-in failed", "The session is too large to be stored in cookies.");
     }
     response.insert(bhttp::field::set_cookie,
@@ -365,12 +383,12 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
     for (const auto& header : headers) response.insert(bhttp::field::set_cookie, header);
     runtime.metrics().stepups_completed.fetch_add(1, std::memory_order_relaxed);
     runtime.metrics().sessions_issued.fetch_add(1, std::memory_order_relaxed);
-    Audit(in.flow.subject_hint.empty() ? "login" : "step_up",
-          {{"request_id", in.request_id},
-           {"subject", session.identity.subject},
+    Audit(in.context, in.flow.subject_hint.empty() ? "login" : "step_up",
+          {{"subject", session.identity.subject},
            {"previous_subject", in.flow.subject_hint},
            {"auth_level", config.policy.LevelName(session.identity.level)},
            {"acr", session.identity.acr},
+           {"amr", JoinComma(session.identity.amr)},
            {"auth_time",
             session.identity.auth_time ? *session.identity.auth_time : std::int64_t{-1}}});
     Redirect(response, in.flow.rd);
@@ -380,7 +398,8 @@ void FinishCallback(Runtime& runtime, const CallbackInput& in, Response& respons
 
 HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> snapshot,
                             const Request& request, std::string_view query, Response& response,
-                            DeferredWork* deferred, std::string request_id) {
+                            DeferredWork* deferred, RequestContext context) {
+    const std::string& request_id = context.request_id;
     const config::Config& config = *snapshot->config;
     if (!snapshot->flow_sealer || config.public_url.empty()) {
         HtmlPage(response, 404, "Not available",
@@ -391,7 +410,7 @@ HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> sn
     const std::string* state = params ? Param(*params, "state") : nullptr;
     if (state == nullptr || state->size() < 16 || state->size() > 128) {
         FailCallback(
-            runtime, response, request_id, "bad_state", 400, "Sign-in failed",
+            runtime, response, context, "bad_state", 400, "Sign-in failed",
             "This sign-in response is not valid. Return to the application and try again.");
         return HandleStatus::kDone;
     }
@@ -408,21 +427,21 @@ HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> sn
     if (!flow || flow->state.size() != state->size() ||
         CRYPTO_memcmp(flow->state.data(), state->data(), state->size()) != 0) {
         FailCallback(
-            runtime, response, request_id, "unknown_flow", 400, "Sign-in expired",
+            runtime, response, context, "unknown_flow", 400, "Sign-in expired",
             "This sign-in was not started in this browser, or it was already used. Return to the "
             "application and try again.");
         return HandleStatus::kDone;
     }
     const std::int64_t now = runtime.clock().Now();
     if (now - flow->started_at > kFlowLifetimeSeconds) {
-        FailCallback(runtime, response, request_id, "flow_expired", 400, "Sign-in expired",
+        FailCallback(runtime, response, context, "flow_expired", 400, "Sign-in expired",
                      "This sign-in took too long. Return to the application and try again.");
         return HandleStatus::kDone;
     }
     if (const std::string* error = Param(*params, "error")) {
         Log(LogLevel::kInfo, "provider_error",
             {{"request_id", request_id}, {"error", std::string_view(*error).substr(0, 64)}});
-        FailCallback(runtime, response, request_id, "provider_error", 403, "Sign-in not completed",
+        FailCallback(runtime, response, context, "provider_error", 403, "Sign-in not completed",
                      "The identity provider did not complete the sign-in.");
         return HandleStatus::kDone;
     }
@@ -437,13 +456,13 @@ HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> sn
     const std::string* iss = Param(*params, "iss");
     if ((iss != nullptr && *iss != config.provider.issuer) ||
         (iss == nullptr && discovery->authorization_response_iss_parameter_supported)) {
-        FailCallback(runtime, response, request_id, "wrong_iss", 400, "Sign-in failed",
+        FailCallback(runtime, response, context, "wrong_iss", 400, "Sign-in failed",
                      "This sign-in response did not come from the configured identity provider.");
         return HandleStatus::kDone;
     }
     const std::string* code = Param(*params, "code");
     if (code == nullptr || code->empty() || code->size() > 4096) {
-        FailCallback(runtime, response, request_id, "no_code", 400, "Sign-in failed",
+        FailCallback(runtime, response, context, "no_code", 400, "Sign-in failed",
                      "This sign-in response is not valid.");
         return HandleStatus::kDone;
     }
@@ -460,7 +479,7 @@ HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> sn
     auto range = request.equal_range(bhttp::field::cookie);
     if (range.first != range.second) input->cookie_header = std::string(range.first->value());
     input->cookies = session::ParseCookieHeader(input->cookie_header);
-    input->request_id = std::move(request_id);
+    input->context = std::move(context);
     *deferred = [&runtime, input](Response& deferred_response) {
         FinishCallback(runtime, *input, deferred_response);
     };
@@ -468,7 +487,7 @@ HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> sn
 }
 
 void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& request,
-                  std::string_view query, Response& response) {
+                  std::string_view query, Response& response, const RequestContext& context) {
     const config::Config& config = *snapshot.config;
     auto cookies = RequestCookies(request);
     if (config.session) {
@@ -485,7 +504,7 @@ void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& req
         }
     }
     if (auto session = ReadSession(snapshot, request, runtime.clock().Now())) {
-        Audit("logout", {{"subject", session->identity.subject}});
+        Audit(context, "logout", {{"subject", session->identity.subject}});
     }
     // The session ends whatever rd says; an unacceptable rd is simply not followed.
     std::optional<std::string> rd;

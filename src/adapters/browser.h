@@ -23,13 +23,19 @@ std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot,
                                                 const session::SessionData& session,
                                                 const Request& request, std::int64_t now);
 
+// Who is asking, for audit lines.
+struct RequestContext {
+    std::string request_id;
+    std::string client;  // address, from X-Forwarded-For only behind trusted_proxies
+};
+
 void HandleStart(Runtime& runtime, const Snapshot& snapshot, const Request& request,
-                 std::string_view query, Response& response, std::string_view request_id);
+                 std::string_view query, Response& response, const RequestContext& context);
 HandleStatus HandleCallback(Runtime& runtime, std::shared_ptr<const Snapshot> snapshot,
                             const Request& request, std::string_view query, Response& response,
-                            DeferredWork* deferred, std::string request_id);
+                            DeferredWork* deferred, RequestContext context);
 void HandleLogout(Runtime& runtime, const Snapshot& snapshot, const Request& request,
-                  std::string_view query, Response& response);
+                  std::string_view query, Response& response, const RequestContext& context);
 void HandleWhoami(Runtime& runtime, const Snapshot& snapshot, const Request& request,
                   Response& response);
 

@@ -53,6 +53,12 @@ std::string_view LocalPath(std::string_view path, const std::string& public_path
     return path;
 }
 
+RequestContext BrowserContext(const Request& request, const ConnectionInfo& connection,
+                              const config::Config& config) {
+    return {RequestId(request),
+            ClientAddress(request, connection.peer_address, config.trusted_proxies)};
+}
+
 struct Route {
     enum class Kind {
         kDecision,
@@ -184,20 +190,20 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         case Route::Kind::kNotFound:
             PlainText(response, bhttp::status::not_found, "not found");
             return HandleStatus::kDone;
-        case Route::Kind::kStart: {
-            const std::string request_id = RequestId(request);
-            HandleStart(runtime, *snapshot, request, browser_query, response, request_id);
+        case Route::Kind::kStart:
+            HandleStart(runtime, *snapshot, request, browser_query, response,
+                        BrowserContext(request, connection, *config));
             return HandleStatus::kDone;
-        }
         case Route::Kind::kCallback:
-            return HandleCallback(runtime, snapshot, request, browser_query, response,
-                                  deferred, RequestId(request));
+            return HandleCallback(runtime, snapshot, request, browser_query, response, deferred,
+                                  BrowserContext(request, connection, *config));
         case Route::Kind::kLogout:
             if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::post) {
                 PlainText(response, bhttp::status::method_not_allowed, "method not allowed");
                 return HandleStatus::kDone;
             }
-            HandleLogout(runtime, *snapshot, request, browser_query, response);
+            HandleLogout(runtime, *snapshot, request, browser_query, response,
+                         BrowserContext(request, connection, *config));
             return HandleStatus::kDone;
         case Route::Kind::kWhoami:
             HandleWhoami(runtime, *snapshot, request, response);

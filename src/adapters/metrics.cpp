@@ -32,6 +32,14 @@ void Metrics::ObserveLatency(std::chrono::nanoseconds elapsed) {
                              std::memory_order_relaxed);
 }
 
+void Metrics::CountStepUpFailure(std::string_view reason) {
+    stepups_failed.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(failures_mutex_);
+    auto it = stepup_failures_.find(reason);
+    if (it == stepup_failures_.end()) it = stepup_failures_.emplace(std::string(reason), 0).first;
+    ++it->second;
+}
+
 OutcomeCounters* Metrics::ForRule(std::string_view name) {
     std::lock_guard lock(rules_mutex_);
     auto it = by_rule_.find(name);
@@ -102,8 +110,15 @@ std::string Metrics::Render(const oidc::ProviderStats* provider) const {
             stepups_started.load(std::memory_order_relaxed));
     Counter(out, "stepgate_stepups_completed_total", "Logins and step-ups that ended in a session.",
             stepups_completed.load(std::memory_order_relaxed));
-    Counter(out, "stepgate_stepups_failed_total", "Callbacks that granted nothing.",
-            stepups_failed.load(std::memory_order_relaxed));
+    out += "# HELP stepgate_stepups_failed_total Callbacks that granted nothing, by reason.\n";
+    out += "# TYPE stepgate_stepups_failed_total counter\n";
+    {
+        std::lock_guard lock(failures_mutex_);
+        for (const auto& [reason, count] : stepup_failures_) {
+            out += "stepgate_stepups_failed_total{reason=\"" + reason + "\"} " +
+                   std::to_string(count) + "\n";
+        }
+    }
     Counter(out, "stepgate_sessions_issued_total", "Session cookies issued at login or step-up.",
             sessions_issued.load(std::memory_order_relaxed));
     Counter(out, "stepgate_sessions_refreshed_total", "Sessions slid forward on a decision.",

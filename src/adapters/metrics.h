@@ -56,6 +56,8 @@ struct Metrics {
         }
     }
     void ObserveLatency(std::chrono::nanoseconds elapsed);
+    // Rare (a callback that granted nothing): a lock is fine.
+    void CountStepUpFailure(std::string_view reason);
 
     // The counters of a rule name: created once, kept for the process's life (rule names are
     // the operator's, so their number is bounded), stable in address. Locks: call it when a
@@ -65,6 +67,8 @@ struct Metrics {
     std::string Render(const oidc::ProviderStats* provider) const;
 
  private:
+    mutable std::mutex failures_mutex_;
+    std::map<std::string, std::uint64_t, std::less<>> stepup_failures_;
     mutable std::mutex rules_mutex_;
     std::map<std::string, std::unique_ptr<OutcomeCounters>, std::less<>> by_rule_;
 };
