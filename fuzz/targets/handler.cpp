@@ -41,7 +41,9 @@ namespace {
 class StaticKeys final : public adapters::KeySource {
  public:
     StaticKeys() {
-        keys_ = std::make_shared<const jose::KeySet>(fuzz::KeySet());
+        auto set = jose::KeySet::Parse(fuzz::JwksText());
+        if (!set) fuzz::Fail("the fixed JWKS does not parse");
+        keys_ = std::make_shared<const jose::KeySet>(std::move(*set));
         auto discovery = std::make_shared<oidc::Discovery>();
         discovery->issuer = std::string(fuzz::kIssuer);
         discovery->authorization_endpoint = "https://idp.example.com/authorize";
