@@ -5,6 +5,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <chrono>
+#include <cstdio>
 
 #include "adapters/browser.h"
 #include "adapters/client_address.h"
@@ -31,8 +32,13 @@ std::string RequestId(const Request& request) {
         })) {
         return std::string(given);
     }
-    std::string id = RandomHex(12);
-    return id.empty() ? "unknown" : id;
+    // A random prefix per thread and a counter: unique without asking the CSPRNG per request
+    // (request ids are for correlating logs, not secrets).
+    thread_local const std::string prefix = RandomHex(8);
+    thread_local std::uint64_t counter = 0;
+    char suffix[24];
+    std::snprintf(suffix, sizeof suffix, "-%llu", static_cast<unsigned long long>(++counter));
+    return prefix + suffix;
 }
 
 void PlainText(Response& response, bhttp::status status, std::string_view body) {
