@@ -21,3 +21,14 @@ bool KnownViolation(std::string_view id);
             ::stepgate::fuzz::Fail("[" id "] property violated: " #condition, (detail)); \
         }                                                                                \
     } while (0)
+
+// The same for a computed property id (empty: no violation).
+#define FUZZ_REQUIRE_NONE(violation, detail)                                      \
+    do {                                                                          \
+        const std::string fuzz_violation_ = (violation);                          \
+        if (!fuzz_violation_.empty()) {                                           \
+            if (::stepgate::fuzz::KnownViolation(fuzz_violation_)) return -1;     \
+            ::stepgate::fuzz::Fail(("[" + fuzz_violation_ + "] property violated").c_str(), \
+                                   (detail));                                     \
+        }                                                                         \
+    } while (0)

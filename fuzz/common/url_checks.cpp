@@ -38,7 +38,12 @@ std::string EscapePercent(std::string_view decoded) {
 }
 
 std::string PathViolation(const policy::NormalizedPath& normalized, bool case_insensitive) {
-    if (!ShapeOk(normalized.path) || !ShapeOk(normalized.match_path)) return "path-shape";
+    if (!ShapeOk(normalized.path)) return "path-shape";
+    if (!ShapeOk(normalized.match_path)) {
+        // A segment that is only `;parameters` leaves an empty segment in match_path.
+        if (normalized.match_path.find("//") != std::string::npos) return "path-match-empty-segment";
+        return "path-shape";
+    }
     auto again = policy::NormalizePath(EscapePercent(normalized.path), case_insensitive);
     if (!again || again->path != normalized.path || again->match_path != normalized.match_path)
         return "path-idempotent";

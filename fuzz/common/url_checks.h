@@ -12,6 +12,7 @@ namespace stepgate::fuzz {
 // the id of the violated property:
 //  path-shape      path and match_path start with '/', hold no "//", no "." or ".." segment
 //                  (also `..;x`), no NUL, control character or backslash;
+//  path-match-empty-segment  match_path holds "//" (an empty segment) where path does not;
 //  path-idempotent normalizing `path` again (its '%' escaped, since it is decoded once)
 //                  gives the same path and match_path, and normalizing match_path again gives
 //                  match_path.

@@ -52,9 +52,13 @@ int Check(std::string_view rd, const policy::RedirectPolicy& policy) {
         const auto byte = static_cast<unsigned char>(c);
         FUZZ_REQUIRE("redirect-chars", byte > 0x20 && byte < 0x7f && c != '\\', rd);
     }
-    if (!policy.origin.empty() && url.size() > policy.origin.size() &&
-        url.compare(0, policy.origin.size(), policy.origin) == 0 &&
-        url[policy.origin.size()] == '/') {
+    if (rd.front() == '/') {
+        // A relative rd: the origin, then rd, which must not be a network-path reference.
+        FUZZ_REQUIRE("redirect-origin",
+                     url.size() > policy.origin.size() && !policy.origin.empty() &&
+                         url.compare(0, policy.origin.size(), policy.origin) == 0 &&
+                         url[policy.origin.size()] == '/',
+                     rd);
         const std::size_t after = policy.origin.size() + 1;
         FUZZ_REQUIRE("redirect-origin",
                      after >= url.size() || (url[after] != '/' && url[after] != '\\'), rd);

@@ -480,5 +480,7 @@ int main(int argc, char** argv) {
     SessionSeeds();
     FlowSeeds();
     RequestSeeds();
+    Write("config", "fixed", fuzz::ConfigText(false));
+    Write("config", "fixed-case-insensitive", fuzz::ConfigText(true));
     return 0;
 }

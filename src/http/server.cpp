@@ -24,6 +24,21 @@ namespace {
 
 class Session;
 
+// "chunked", alone (case-insensitive, surrounding spaces allowed): the only transfer coding a
+// request to Stepgate may use.
+bool IsChunkedOnly(std::string_view coding) {
+    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+        coding.remove_prefix(1);
+    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+        coding.remove_suffix(1);
+    constexpr std::string_view kChunked = "chunked";
+    if (coding.size() != kChunked.size()) return false;
+    for (std::size_t i = 0; i < kChunked.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(coding[i])) != kChunked[i]) return false;
+    }
+    return true;
+}
+
 // The sessions of one event loop, touched only on that loop's thread: at shutdown, idle
 // keep-alive connections are closed at once instead of waiting out the drain bound.
 struct SessionRegistry {
@@ -87,6 +102,12 @@ class Session : public std::enable_shared_from_this<Session> {
         if (ec == bhttp::error::body_limit)
             return Refuse(bhttp::status::payload_too_large, "payload too large");
         if (ec) return Refuse(bhttp::status::bad_request, "malformed request");
+        // RFC 9112 §6.3: a request whose final transfer coding is not chunked has no
+        // determinable length; answer 400 and close rather than read the rest as a new request.
+        if (auto coding = parser_->get()[bhttp::field::transfer_encoding];
+            !coding.empty() && !IsChunkedOnly(coding)) {
+            return Refuse(bhttp::status::bad_request, "unsupported transfer coding");
+        }
         request_ = parser_->release();
         Handle(/*may_refresh_keys=*/true);
     }

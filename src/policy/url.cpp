@@ -23,6 +23,46 @@ bool IsDotSegment(std::string_view segment) {
     return segment == "." || segment == "..";
 }
 
+// Strict UTF-8 (RFC 3629 §4): no overlong forms, no surrogates, nothing above U+10FFFF. An
+// overlong `%c0%ae` is a `.` to lenient decoders, so it must never pass as a harmless byte.
+bool ValidUtf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if (byte < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t length = 0;
+        unsigned min = 0;
+        unsigned code = 0;
+        if ((byte & 0xE0) == 0xC0) {
+            length = 2;
+            min = 0x80;
+            code = byte & 0x1Fu;
+        } else if ((byte & 0xF0) == 0xE0) {
+            length = 3;
+            min = 0x800;
+            code = byte & 0x0Fu;
+        } else if ((byte & 0xF8) == 0xF0) {
+            length = 4;
+            min = 0x10000;
+            code = byte & 0x07u;
+        } else {
+            return false;
+        }
+        if (i + length > text.size()) return false;
+        for (std::size_t k = 1; k < length; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0) != 0x80) return false;
+            code = (code << 6) | (next & 0x3Fu);
+        }
+        if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+        i += length;
+    }
+    return true;
+}
+
 bool IsHostChar(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
 }
@@ -49,6 +89,8 @@ std::string_view Describe(UrlError error) {
             return "the original path holds a control character";
         case UrlError::kBackslash:
             return "the original path holds a backslash";
+        case UrlError::kInvalidUtf8:
+            return "the original path is not valid UTF-8";
         case UrlError::kTooLong:
             return "the original URL is too long";
     }
@@ -97,7 +139,8 @@ Result<std::string, UrlError> NormalizeHost(std::string_view host_and_port) {
         if (!IsHostChar(c)) return MakeError(UrlError::kBadHost);
         out.push_back(LowerAscii(c));
     }
-    if (out.front() == '.' || out.find("..") != std::string::npos)
+    // One trailing dot was dropped above; another means an empty label ("a.example..").
+    if (out.front() == '.' || out.back() == '.' || out.find("..") != std::string::npos)
         return MakeError(UrlError::kBadHost);
     return out;
 }
@@ -135,6 +178,7 @@ Result<NormalizedPath, UrlError> NormalizePath(std::string_view raw_path, bool c
             return MakeError(UrlError::kDoubleEncoding);
         }
     }
+    if (!ValidUtf8(decoded)) return MakeError(UrlError::kInvalidUtf8);
 
     NormalizedPath result;
     result.path.reserve(decoded.size());

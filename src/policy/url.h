@@ -23,6 +23,7 @@ enum class UrlError {
     kDoubleEncoding,    // an escaped `.`, `/`, `%` or `\` left after decoding once
     kControlCharacter,  // NUL or another control character
     kBackslash,         // some applications read `\` as `/`
+    kInvalidUtf8,       // overlong or malformed UTF-8 (`%c0%ae` is a `.` to lenient decoders)
     kTooLong,
 };
 

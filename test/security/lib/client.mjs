@@ -78,7 +78,8 @@ export class Client {
 
   /** One request; cookies from the jar, Set-Cookie into the jar. */
   async fetch(url, { method = 'GET', headers = {}, form } = {}) {
-    const h = { ...headers };
+    // procs.request() adds no Host of its own when headers are given: a browser always sends one.
+    const h = { Host: new URL(url).host, ...headers };
     const cookie = this.jar.header(url);
     if (cookie && !Object.keys(h).some((k) => k.toLowerCase() === 'cookie')) h.Cookie = cookie;
     let body;

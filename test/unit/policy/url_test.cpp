@@ -58,6 +58,18 @@ TEST(NormalizePath, RefusesBadEscapesControlsAndBackslashes) {
     EXPECT_EQ(ErrorOf(""), UrlError::kBadPath);
 }
 
+TEST(NormalizePath, RefusesOverlongAndMalformedUtf8) {
+    // Tomcat CVE-2008-2938: %c0%ae is an overlong '.', a dot segment to lenient decoders.
+    EXPECT_EQ(ErrorOf("/public/%c0%ae%c0%ae/admin"), UrlError::kInvalidUtf8);
+    EXPECT_EQ(ErrorOf("/a%e0%80%af"), UrlError::kInvalidUtf8);     // overlong '/'
+    EXPECT_EQ(ErrorOf("/a%ed%a0%80"), UrlError::kInvalidUtf8);     // a surrogate
+    EXPECT_EQ(ErrorOf("/a%f4%90%80%80"), UrlError::kInvalidUtf8);  // above U+10FFFF
+    EXPECT_EQ(ErrorOf("/a%ff"), UrlError::kInvalidUtf8);
+    EXPECT_EQ(ErrorOf("/a%c3"), UrlError::kInvalidUtf8);  // truncated
+    EXPECT_EQ(Match("/caf%c3%a9"), "/caf\xc3\xa9");       // real UTF-8 is fine
+    EXPECT_EQ(Match("/%f0%9f%94%92"), "/\xf0\x9f\x94\x92");
+}
+
 TEST(NormalizePath, StripsPathParametersForMatchingOnly) {
     auto result = NormalizePath("/admin;jsessionid=1/users", false);
     ASSERT_TRUE(result);
@@ -107,6 +119,7 @@ TEST(NormalizeHost, DropsPortAndTrailingDotAndLowerCases) {
     EXPECT_FALSE(NormalizeHost(""));
     EXPECT_FALSE(NormalizeHost("."));
     EXPECT_FALSE(NormalizeHost("a..b"));
+    EXPECT_FALSE(NormalizeHost("app.admin.example.com.."));  // an empty last label
     EXPECT_FALSE(NormalizeHost("a/b"));
     EXPECT_FALSE(NormalizeHost("host:"));
     EXPECT_FALSE(NormalizeHost("[::1"));
