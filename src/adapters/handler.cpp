@@ -108,7 +108,10 @@ Route FindRoute(std::string_view target, const std::string& public_path) {
     } else {
         // /ext-authz/<original target>: everything after the prefix, query included, is the
         // original request's. Located in the raw target so the query stays attached.
-        const std::size_t local_start = static_cast<std::size_t>(path.data() - target.data());
+        // The local target: the raw target without the public path's prefix, query included.
+        const std::size_t prefix =
+            path.size() == target.substr(0, question).size() ? 0 : public_path.size();
+        const std::size_t local_start = std::min(prefix, target.size());
         std::string_view local_target = target.substr(local_start);
         constexpr std::string_view kPinned = "/ext-authz-pinned/";
         constexpr std::string_view kExtAuthz = "/ext-authz";

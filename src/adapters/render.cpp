@@ -28,9 +28,11 @@ void SetIfSafe(bhttp::response<bhttp::string_body>& response, std::string_view n
     if (SafeHeaderValue(value)) response.set(name, value);
 }
 
+// Values holding a comma are left out: "x,admins" would read as two groups downstream.
 std::string JoinComma(const std::vector<std::string>& values) {
     std::string joined;
     for (const auto& value : values) {
+        if (value.find(',') != std::string::npos) continue;
         if (!joined.empty()) joined += ',';
         joined += value;
     }

@@ -166,6 +166,9 @@ Result<RequestFacts, FactsFailure> ReadFacts(Endpoint endpoint, const Request& r
         }
     }
     if (!IsToken(facts.method)) return Fail(FactsError::kBadMethod);
+    // Methods are case-sensitive (RFC 9110 §9.1), but frameworks upper-case them before routing:
+    // `post` must meet the rules written for POST.
+    for (char& c : facts.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
 
     if (!pin_query.empty()) {
         auto pins = policy::ParsePins(pin_query, policy);

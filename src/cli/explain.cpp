@@ -134,15 +134,20 @@ int RunExplain(const ExplainOptions& options) {
         out["decision"] = core::Describe(decision.outcome);
         out["reason"] = core::Describe(decision.reason);
         out["trace"] = trace.lines;
-        std::cout << out.dump(2) << "\n";
+        std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return 0;
     }
     std::cout << "request:  " << options.method << " " << target->scheme << "://" << target->host
               << target->path.path << "\n";
     std::cout << "rule:     " << rule_name << (pins ? " (pinned by the auth URL)" : "") << "\n";
-    std::cout << "requires: " << RequirementJson(policy, *requirement).dump() << "\n";
+    std::cout << "requires: "
+              << RequirementJson(policy, *requirement)
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
     std::cout << "identity: "
-              << (identity ? IdentityJson(policy, *identity).dump() : std::string("anonymous"))
+              << (identity ? IdentityJson(policy, *identity)
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                           : std::string("anonymous"))
               << "\n";
     for (const auto& line : trace.lines) std::cout << "  - " << line << "\n";
     std::cout << "decision: " << core::Describe(decision.outcome) << " ("

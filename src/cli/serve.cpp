@@ -122,7 +122,13 @@ int RunServe(const ServeOptions& options) {
         return 1;
     }
     auto mutable_config = std::make_shared<config::Config>(**loaded);
-    if (options.listen) mutable_config->listen = *options.listen;
+    if (options.listen) {
+        if (!config::ValidListen(*options.listen)) {
+            std::cerr << "stepgate: --listen must be ADDRESS:PORT, such as 0.0.0.0:4180\n";
+            return 1;
+        }
+        mutable_config->listen = *options.listen;
+    }
     if (options.log_level) mutable_config->log_level = *options.log_level;
     std::shared_ptr<const config::Config> config = mutable_config;
     LogLevel level = LogLevel::kInfo;

@@ -184,6 +184,8 @@ std::optional<std::string> DecodeStandardBase64(std::string_view text) {
     return out;
 }
 
+}  // namespace
+
 bool ValidListen(std::string_view listen) {
     const auto colon = listen.rfind(':');
     if (colon == std::string_view::npos || colon == 0) return false;
@@ -194,8 +196,10 @@ bool ValidListen(std::string_view listen) {
         if (c < '0' || c > '9') return false;
         value = value * 10 + (c - '0');
     }
-    return value <= 65535;
+    return value > 0 && value <= 65535;
 }
+
+namespace {
 
 std::optional<ProviderProfile> ParseProfile(std::string_view name) {
     if (name == "generic") return ProviderProfile::kGeneric;

@@ -86,6 +86,9 @@ struct ConfigError {
     std::string Format() const;  // FILE:LINE:COLUMN: KEY: MESSAGE
 };
 
+// ADDRESS:PORT with a port from 1 to 65535.
+bool ValidListen(std::string_view listen);
+
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup ProcessEnvironment();
 

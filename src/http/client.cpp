@@ -34,7 +34,8 @@ std::optional<ParsedUrl> SplitUrl(std::string_view url) {
     std::string_view authority = url.substr(0, slash);
     parsed.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
     if (parsed.target.front() != '/') parsed.target.insert(0, "/");
-    if (const auto hash = parsed.target.find('#'); hash != std::string::npos) parsed.target.resize(hash);
+    if (const auto hash = parsed.target.find('#'); hash != std::string::npos)
+        parsed.target.resize(hash);
     if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
     std::string_view host = authority;
     std::string_view port;

@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "config/config.h"
 #include "observability/log.h"
 #include "oidc/provider.h"
 
@@ -144,15 +145,17 @@ class Session : public std::enable_shared_from_this<Session> {
                     self->response_.result(bhttp::status::internal_server_error);
                     self->response_.body() = "internal error\n";
                 }
-                asio::post(executor, [self] { self->Write(); });
+                asio::post(executor, [session = std::move(self)] { session->Write(); });
             });
             return;
         }
         if (status == adapters::HandleStatus::kNeedsKeyRefresh && provider_ != nullptr) {
             // Wait for the provider thread, then decide again on this connection's loop.
             auto executor = stream_.get_executor();
-            provider_->RefreshForUnknownKid([self = shared_from_this(), executor] {
-                asio::post(executor, [self] { self->Handle(false); });
+            // The session's last reference must drop on its own loop (the registry is the
+            // loop's): move it into the handler posted there.
+            provider_->RefreshForUnknownKid([self = shared_from_this(), executor]() mutable {
+                asio::post(executor, [session = std::move(self)] { session->Handle(false); });
             });
             return;
         }
@@ -249,7 +252,9 @@ Status<std::string> Server::Start() {
     beast::error_code ec;
     const auto address = asio::ip::make_address(host, ec);
     if (ec) return MakeError("cannot listen on " + options_.listen + ": not an IP address");
-    unsigned short port = static_cast<unsigned short>(std::stoi(port_text));
+    if (!config::ValidListen(options_.listen))
+        return MakeError("cannot listen on " + options_.listen + ": not ADDRESS:PORT");
+    unsigned short port = static_cast<unsigned short>(std::strtoul(port_text.c_str(), nullptr, 10));
 
     int threads = options_.threads > 0 ? options_.threads
                                        : static_cast<int>(std::thread::hardware_concurrency());

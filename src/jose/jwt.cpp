@@ -249,7 +249,13 @@ Outcome CheckClaims(const Json& claims, const VerifyOptions& options, std::int64
     }
 
     identity.issuer = *iss;
-    return FillIdentity(claims, options, std::move(identity));
+    auto filled = FillIdentity(claims, options, std::move(identity));
+    // OIDC Core §2: auth_time is when the user authenticated; one in the future would satisfy
+    // every max_age until the token expires.
+    if (filled && filled->auth_time && *filled->auth_time > SaturatingAdd(now, leeway)) {
+        return MakeError(JwtError::kIssuedInFuture);
+    }
+    return filled;
 }
 
 // The identity a claims set describes: sub, profile claims, acr/amr, groups, scopes,

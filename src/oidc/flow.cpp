@@ -40,13 +40,20 @@ std::optional<FlowState> DecodeFlow(std::string_view json) {
     Json doc = Json::parse(json, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
     try {
-        if (doc.at("v").get<int>() != 1) return std::nullopt;
+        // Only integers where integers belong: get<int>() on 1e300 is undefined behaviour.
+        for (const char* key : {"v", "l", "t"}) {
+            if (!doc.at(key).is_number_integer()) return std::nullopt;
+        }
+        if (doc.contains("ma") && !doc.at("ma").is_number_integer()) return std::nullopt;
+        if (doc.at("v").get<std::int64_t>() != 1) return std::nullopt;
         FlowState flow;
         flow.state = doc.at("s").get<std::string>();
         flow.nonce = doc.at("n").get<std::string>();
         flow.code_verifier = doc.at("cv").get<std::string>();
         flow.rd = doc.at("rd").get<std::string>();
-        flow.level = doc.at("l").get<int>();
+        const std::int64_t level = doc.at("l").get<std::int64_t>();
+        if (level < -1 || level > 1000) return std::nullopt;
+        flow.level = static_cast<core::LevelIndex>(level);
         flow.started_at = doc.at("t").get<std::int64_t>();
         if (doc.contains("ma")) flow.max_age = doc.at("ma").get<std::int64_t>();
         if (doc.contains("sub")) flow.subject_hint = doc.at("sub").get<std::string>();

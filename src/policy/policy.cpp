@@ -126,6 +126,9 @@ bool PathPattern::Matches(std::string_view path) const {
         segments[count++] = path.substr(pos, end - pos);
         pos = end + 1;
     }
+    // "/billing/" is "/billing" to most routers: a trailing empty segment does not make a path
+    // escape an exact or `*` pattern (the root stays one empty segment).
+    if (count > 1 && segments[count - 1].empty()) --count;
     return SegmentsMatch(segments_, 0, segments.data(), count, 0);
 }
 

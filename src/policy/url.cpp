@@ -184,6 +184,7 @@ Result<NormalizedPath, UrlError> NormalizePath(std::string_view raw_path, bool c
     result.path.reserve(decoded.size());
     result.match_path.reserve(decoded.size());
     std::size_t pos = 0;
+    std::size_t segments = 0;
     while (pos < decoded.size()) {
         // Each iteration consumes one '/' plus the segment after it; repeated '/' merge.
         while (pos < decoded.size() && decoded[pos] == '/') ++pos;
@@ -198,15 +199,21 @@ Result<NormalizedPath, UrlError> NormalizePath(std::string_view raw_path, bool c
         }
         result.path.push_back('/');
         result.path.append(segment);
-        result.match_path.push_back('/');
+        if (++segments > kMaxPathSegments) return MakeError(UrlError::kTooLong);
         std::string_view matched = segment.substr(0, std::min(segment.find(';'), segment.size()));
-        for (char c : matched) result.match_path.push_back(case_insensitive ? LowerAscii(c) : c);
+        // A segment of parameters only (`/;x/admin`) is dropped, as Tomcat drops it, so the
+        // slashes around it merge for matching too.
+        if (!matched.empty()) {
+            result.match_path.push_back('/');
+            for (char c : matched)
+                result.match_path.push_back(case_insensitive ? LowerAscii(c) : c);
+        } else if (end == decoded.size()) {
+            result.match_path.push_back('/');
+        }
         pos = end;
     }
-    if (result.path.empty()) {
-        result.path = "/";
-        result.match_path = "/";
-    }
+    if (result.path.empty()) result.path = "/";
+    if (result.match_path.empty()) result.match_path = "/";
     return result;
 }
 

@@ -30,6 +30,8 @@ enum class UrlError {
 std::string_view Describe(UrlError error);
 
 inline constexpr std::size_t kMaxUrlBytes = 8 * 1024;
+// Deeper paths are refused (400) rather than matched by no rule.
+inline constexpr std::size_t kMaxPathSegments = 128;
 
 // Lower-cases the host, drops a port and one trailing dot. Accepts DNS names, IPv4 and
 // bracketed IPv6 literals; refuses anything else (userinfo, spaces, empty).

@@ -264,10 +264,14 @@ TEST_F(BrowserTest, CallbackWithoutItsFlowCookieOrWithAForgedStateGrantsNothing)
               0u);
 
     const std::string metrics = runtime_->metrics().Render(nullptr);
-    EXPECT_NE(metrics.find("stepgate_stepups_failed_total{reason=\"unknown_flow\"} 2"), std::string::npos);
-    EXPECT_NE(metrics.find("stepgate_stepups_failed_total{reason=\"provider_error\"} 1"), std::string::npos);
-    EXPECT_NE(metrics.find("stepgate_stepups_failed_total{reason=\"bad_state\"} 2"), std::string::npos);
-    EXPECT_NE(metrics.find("stepgate_stepups_failed_total{reason=\"wrong_iss\"} 2"), std::string::npos);
+    EXPECT_NE(metrics.find("stepgate_stepups_failed_total{reason=\"unknown_flow\"} 2"),
+              std::string::npos);
+    EXPECT_NE(metrics.find("stepgate_stepups_failed_total{reason=\"provider_error\"} 1"),
+              std::string::npos);
+    EXPECT_NE(metrics.find("stepgate_stepups_failed_total{reason=\"bad_state\"} 2"),
+              std::string::npos);
+    EXPECT_NE(metrics.find("stepgate_stepups_failed_total{reason=\"wrong_iss\"} 2"),
+              std::string::npos);
 
     // Too late.
     clock_.Advance(601);

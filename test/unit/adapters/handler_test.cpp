@@ -199,6 +199,29 @@ TEST_F(HandlerTest, StaleMfaTokenMustAuthenticateAgain) {
     EXPECT_EQ(Auth("https://shop.example.com/checkout/pay", Token({})).result(), bhttp::status::ok);
 }
 
+TEST_F(HandlerTest, LowerCaseMethodsMeetTheRulesForTheirUpperCase) {
+    EXPECT_EQ(Auth("https://shop.example.com/checkout/pay", Token({}), "post").result(),
+              bhttp::status::unauthorized);
+}
+
+TEST_F(HandlerTest, ThePublicPathItselfIsNotFoundNotACrash) {
+    EXPECT_EQ(Send("/stepgate", {}).result(), bhttp::status::not_found);
+    EXPECT_EQ(Send("/stepgate?x=1", {}).result(), bhttp::status::not_found);
+    EXPECT_EQ(Send("/stepgate/ext-authz/public/x", {{"Host", "app.example.com"}}).result(),
+              bhttp::status::ok);
+}
+
+TEST_F(HandlerTest, AuthTimeInTheFutureIsRefused) {
+    EXPECT_EQ(Auth("https://a.example.com/private", Token({{"auth_time", kNow + 3600}})).result(),
+              bhttp::status::unauthorized);
+}
+
+TEST_F(HandlerTest, ListValuesWithCommasAreLeftOutOfHeaders) {
+    Response response =
+        Auth("https://a.example.com/private", Token({{"groups", {"staff", "x,admins"}}}));
+    EXPECT_EQ(Header(response, "X-Auth-Request-Groups"), "staff");
+}
+
 TEST_F(HandlerTest, MissingGroupIs403AndMissingScopeNamesIt) {
     EXPECT_EQ(Auth("https://a.example.com/admin/x", Token({})).result(), bhttp::status::forbidden);
     EXPECT_EQ(Auth("https://a.example.com/admin/x", Token({{"groups", {"admins"}}})).result(),

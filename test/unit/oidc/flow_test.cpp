@@ -31,6 +31,8 @@ TEST(Flow, EncodesAndDecodes) {
     EXPECT_EQ(decoded->subject_hint, "alice");
     EXPECT_FALSE(DecodeFlow("{\"v\":1}"));
     EXPECT_FALSE(DecodeFlow("not json"));
+    EXPECT_FALSE(DecodeFlow(R"({"v":1,"s":"s","n":"n","cv":"v","rd":"x","l":1e300,"t":1})"));
+    EXPECT_FALSE(DecodeFlow(R"({"v":1,"s":"s","n":"n","cv":"v","rd":"x","l":0,"t":1e19})"));
     EXPECT_FALSE(DecodeFlow(R"({"v":1,"s":"","n":"n","cv":"v","rd":"x","l":0,"t":1})"));
 }
 

@@ -70,6 +70,21 @@ TEST(NormalizePath, RefusesOverlongAndMalformedUtf8) {
     EXPECT_EQ(Match("/%f0%9f%94%92"), "/\xf0\x9f\x94\x92");
 }
 
+TEST(NormalizePath, ParameterOnlySegmentsMergeAwayForMatching) {
+    // Tomcat drops `;x` and merges the slashes: /;x/admin is /admin there.
+    EXPECT_EQ(Match("/;x/admin/users"), "/admin/users");
+    EXPECT_EQ(Match("/admin/;/;/users"), "/admin/users");
+    EXPECT_EQ(Match("/;x"), "/");
+    EXPECT_EQ(Match("/admin/;x"), "/admin/");
+}
+
+TEST(NormalizePath, RefusesPathsDeeperThanAnyRuleCanSee) {
+    std::string deep;
+    for (std::size_t i = 0; i < kMaxPathSegments; ++i) deep += "/a";
+    EXPECT_TRUE(NormalizePath(deep, false));
+    EXPECT_EQ(ErrorOf(deep + "/a"), UrlError::kTooLong);
+}
+
 TEST(NormalizePath, StripsPathParametersForMatchingOnly) {
     auto result = NormalizePath("/admin;jsessionid=1/users", false);
     ASSERT_TRUE(result);
