@@ -44,6 +44,17 @@ for preset in release asan; do
   fi
   grep -E '^# (tests|pass|fail)' "$log" || true
   count_node "$log"
+  echo "== security attack suite ($preset)"
+  log=$(mktemp)
+  if ! STEPGATE_BIN="$root/build/$preset/stepgate" \
+       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+       npm run --silent test:security >"$log" 2>&1; then
+    status=1
+    grep -E '^not ok|^# (pass|fail)' "$log" || true
+    tail -n 60 "$log"
+  fi
+  grep -E '^# (tests|pass|fail)' "$log" || true
+  count_node "$log"
 done
 
 echo "== build (tsan): the concurrent parts under ThreadSanitizer"

@@ -7,8 +7,10 @@
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "adapters/metrics.h"
@@ -85,6 +87,24 @@ class Runtime {
     Metrics& metrics() { return metrics_; }
     observability::LogRateLimiter& rejection_log() { return rejection_log_; }
     bool draining() const { return draining_.load(std::memory_order_relaxed); }
+
+    // Callbacks whose state was already redeemed: a replay is refused before it costs a
+    // token-endpoint call (the provider refuses a used code anyway; this only bounds the
+    // work). Bounded: past the limit the oldest half is forgotten.
+    bool MarkStateUsed(const std::string& state, std::int64_t now, std::int64_t ttl) {
+        std::lock_guard lock(used_states_mutex_);
+        if (used_states_.size() >= kMaxUsedStates) {
+            for (auto it = used_states_.begin(); it != used_states_.end();) {
+                it = it->second < now || used_states_.size() >= kMaxUsedStates / 2
+                         ? used_states_.erase(it)
+                         : std::next(it);
+            }
+        }
+        return used_states_.emplace(state, now + ttl).second;
+    }
+    // Token-endpoint calls queued or running on the worker pool; bounded by kMaxDeferred.
+    std::atomic<int>& deferred_in_flight() { return deferred_in_flight_; }
+    static constexpr int kMaxDeferred = 64;
     void SetDraining() { draining_.store(true, std::memory_order_relaxed); }
 
  private:
@@ -94,6 +114,10 @@ class Runtime {
     Metrics metrics_;
     observability::LogRateLimiter rejection_log_{20};
     std::atomic<bool> draining_{false};
+    static constexpr std::size_t kMaxUsedStates = 100000;
+    std::mutex used_states_mutex_;
+    std::unordered_map<std::string, std::int64_t> used_states_;
+    std::atomic<int> deferred_in_flight_{0};
 };
 
 struct ConnectionInfo {

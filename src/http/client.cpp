@@ -99,7 +99,13 @@ Result<ClientResponse, std::string> Fetch(const ClientRequest& request) {
         // Synchronous operations on a tcp_stream honour no expiry, so the deadline is kept by
         // a socket-level timeout instead.
         beast::tcp_stream tcp(ioc);
-        tcp.connect(endpoints, ec);
+        // Connect with a deadline (a black-holed provider must not hold this thread for the
+        // kernel's minutes-long SYN retries).
+        ec = asio::error::timed_out;
+        tcp.expires_after(request.timeout);
+        tcp.async_connect(endpoints, [&ec](beast::error_code result, const auto&) { ec = result; });
+        ioc.run();
+        ioc.restart();
         if (ec) return MakeError("connecting to " + url->host + " failed: " + ec.message());
         const auto millis = request.timeout.count();
         timeval tv{static_cast<time_t>(millis / 1000),

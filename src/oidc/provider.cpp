@@ -57,6 +57,17 @@ Result<Discovery> ParseDiscovery(std::string_view json, std::string_view expecte
     if (!IsHttpUrl(d.jwks_uri)) {
         return MakeError(std::string("the discovery document has no usable jwks_uri"));
     }
+    // An https issuer's endpoints are https too: the client secret and the keys never travel
+    // in the clear.
+    if (expected_issuer.rfind("https://", 0) == 0) {
+        for (const std::string* url :
+             {&d.jwks_uri, &d.token_endpoint, &d.authorization_endpoint, &d.end_session_endpoint}) {
+            if (!url->empty() && url->rfind("https://", 0) != 0) {
+                return MakeError(std::string(
+                    "the discovery document names a plain-http endpoint for an https issuer"));
+            }
+        }
+    }
     return d;
 }
 

@@ -96,6 +96,10 @@ TEST(Discovery, IssuerMustMatchExactly) {
     EXPECT_TRUE(parsed->authorization_response_iss_parameter_supported);
     EXPECT_FALSE(ParseDiscovery(doc, "https://idp.example.com/"));
     EXPECT_FALSE(ParseDiscovery("{}", "x"));
+    // An https issuer cannot send the client secret or fetch keys over plain http.
+    std::string plain = doc;
+    plain.replace(plain.find("https://idp.example.com/token"), 29, "http://idp.example.com/token");
+    EXPECT_FALSE(ParseDiscovery(plain, "https://idp.example.com"));
     EXPECT_FALSE(ParseDiscovery("[", "x"));
 }
 
