@@ -18,7 +18,8 @@
 # ran, whatever the targets say; non-zero only when the bench itself could not run.
 #
 # Environment: BENCH_DURATION (s), BENCH_FLOOD_TOKENS, BENCH_CONNECTIONS, BENCH_SERVER_CPU,
-# BENCH_WRK_CPU, BENCH_KEEP=1 (keep the work directory: configs, logs, tokens), STEPGATE_BIN.
+# BENCH_WRK_CPU, BENCH_RETRIES / BENCH_QUIET_WAIT / BENCH_NOISE_LIMIT (noisy scenarios: attempts,
+# seconds to wait for quiet, % of a core), BENCH_KEEP=1 (keep the work dir), STEPGATE_BIN.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,7 +29,7 @@ MODE=full
 for arg in "$@"; do
   case "$arg" in
     --smoke) MODE=smoke ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^set /!p}' "$0"; exit 0 ;;
     *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
   esac
 done

@@ -283,19 +283,6 @@ const session::Sealer& FlowSealer() {
     return sealer;
 }
 
-bool FlowJsonHasOutOfRangeFloat(std::string_view json) {
-    const auto doc = nlohmann::json::parse(json, nullptr, false);
-    if (!doc.is_object()) return false;
-    for (const char* key : {"v", "l", "t", "ma"}) {
-        const auto it = doc.find(key);
-        if (it == doc.end() || !it->is_number_float()) continue;
-        const double value = it->get<double>();
-        const double limit = (key[0] == 'v' || key[0] == 'l') ? 2147483647.0 : 9.2e18;
-        if (!(value > -limit - 1 && value < limit + 1)) return true;
-    }
-    return false;
-}
-
 std::vector<std::string_view> SplitLines(std::string_view data) {
     std::vector<std::string_view> lines;
     while (!data.empty()) {

@@ -66,11 +66,6 @@ const session::Sealer& FlowSealer();
 // Splits `data` into lines on '\n' (a trailing '\r' is dropped from each line).
 std::vector<std::string_view> SplitLines(std::string_view data);
 
-// Whether a flow JSON holds a number that oidc::DecodeFlow converts with undefined behaviour
-// (a float outside int / int64 range in v, l, t or ma): the reported DecodeFlow bug, which a
-// fuzzing session may step over with STEPGATE_FUZZ_KNOWN=flow-float-cast.
-bool FlowJsonHasOutOfRangeFloat(std::string_view json);
-
 // Aborts with `what` (a property violation: libFuzzer records the input as a crash).
 [[noreturn]] void Fail(const char* what, std::string_view detail = {});
 

@@ -53,7 +53,8 @@ std::string PathViolation(const policy::NormalizedPath& normalized, bool case_in
 }
 
 std::string HostViolation(std::string_view host) {
-    if (host.empty() || host.back() == '.') return "host-shape";
+    if (host.empty()) return "host-shape";
+    if (host.back() == '.') return "host-trailing-dot";  // `name..` keeps one dot
     for (char c : host) {
         if (c >= 'A' && c <= 'Z') return "host-shape";
     }

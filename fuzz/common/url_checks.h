@@ -21,8 +21,9 @@ std::string PathViolation(const policy::NormalizedPath& normalized, bool case_in
 // '%' -> "%25": the spelling of an already decoded path that decodes back to it.
 std::string EscapePercent(std::string_view decoded);
 
-// Empty when `host` (a NormalizeHost result) is sound, else the property id ("host-shape":
-// non-empty, lower-case, no trailing dot, no port, normalizing it again gives it back).
+// Empty when `host` (a NormalizeHost result) is sound, else the property id:
+//  host-trailing-dot  the host ends with '.', so that host rules cannot match it;
+//  host-shape         empty, upper-case, a port, or normalizing it again changes it.
 std::string HostViolation(std::string_view host);
 
 }  // namespace stepgate::fuzz

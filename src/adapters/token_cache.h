@@ -45,6 +45,7 @@ class TokenCache {
         }
     };
     std::size_t capacity_;
+    std::size_t evict_cursor_ = 0;
     std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
 };
 

@@ -26,6 +26,20 @@ TEST(TokenCache, HitsOnlyForTheSameTokenSnapshotAndKeysUntilExpiry) {
     EXPECT_EQ(cache.Find("tok", snapshot.get(), keys.get(), 101), nullptr);
 }
 
+TEST(TokenCache, AFloodOfDeadTokensDoesNotPushOutEveryNewOne) {
+    TokenCache cache(64);
+    auto owner = std::make_shared<int>(0);
+    for (int i = 0; i < 1000; ++i) cache.Insert("flood" + std::to_string(i), Alice(), owner, owner, 100);
+    int kept = 0;
+    for (int i = 0; i < 32; ++i) {
+        const std::string token = "live" + std::to_string(i);
+        cache.Insert(token, Alice(), owner, owner, 100);
+        cache.Insert("flood-more" + std::to_string(i), Alice(), owner, owner, 100);
+        if (cache.Find(token, owner.get(), owner.get(), 50) != nullptr) ++kept;
+    }
+    EXPECT_GT(kept, 16);  // with begin() eviction it was 0
+}
+
 TEST(TokenCache, StaysWithinCapacity) {
     TokenCache cache(3);
     auto owner = std::make_shared<int>(0);
