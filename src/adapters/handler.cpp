@@ -32,12 +32,13 @@ std::string RequestId(const Request& request) {
         })) {
         return std::string(given);
     }
-    // A random prefix per thread and a counter: unique without asking the CSPRNG per request
+    // A random prefix per process and a counter: unique without asking the CSPRNG per request
     // (request ids are for correlating logs, not secrets).
-    thread_local const std::string prefix = RandomHex(8);
-    thread_local std::uint64_t counter = 0;
+    static const std::string prefix = RandomHex(8);
+    static std::atomic<std::uint64_t> counter{0};
     char suffix[24];
-    std::snprintf(suffix, sizeof suffix, "-%llu", static_cast<unsigned long long>(++counter));
+    std::snprintf(suffix, sizeof suffix, "-%llu",
+                  static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed) + 1));
     return prefix + suffix;
 }
 
