@@ -66,11 +66,12 @@ const BenchKeys& Keys() {
 
 std::string BenchJwks() {
     const BenchKeys& keys = Keys();
-    nlohmann::json rsa = {{"kty", "RSA"},
-                          {"kid", "rsa-1"},
-                          {"use", "sig"},
-                          {"n", jose::Base64UrlEncode(BnParam(keys.rsa.get(), OSSL_PKEY_PARAM_RSA_N, 0))},
-                          {"e", jose::Base64UrlEncode(BnParam(keys.rsa.get(), OSSL_PKEY_PARAM_RSA_E, 0))}};
+    nlohmann::json rsa = {
+        {"kty", "RSA"},
+        {"kid", "rsa-1"},
+        {"use", "sig"},
+        {"n", jose::Base64UrlEncode(BnParam(keys.rsa.get(), OSSL_PKEY_PARAM_RSA_N, 0))},
+        {"e", jose::Base64UrlEncode(BnParam(keys.rsa.get(), OSSL_PKEY_PARAM_RSA_E, 0))}};
     nlohmann::json ec = {
         {"kty", "EC"},
         {"kid", "ec-1"},

@@ -3,7 +3,6 @@
 // the per-call OpenSSL 3 set-up done once per key, and the floor `openssl speed` measures
 // (EVP_PKEY_verify on a prepared context, digest excluded).
 #include <benchmark/benchmark.h>
-
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -52,8 +51,8 @@ void BM_Rs256_VerifyJwsSignature(benchmark::State& state) {
     const SignedInput t = RsaToken();
     EVP_PKEY* key = Keys().rsa.get();
     for (auto _ : state) {
-        bool ok = jose::detail::VerifyJwsSignature(jose::Algorithm::kRS256, key, t.input,
-                                                   t.signature);
+        bool ok =
+            jose::detail::VerifyJwsSignature(jose::Algorithm::kRS256, key, t.input, t.signature);
         if (!ok) throw std::runtime_error("verify");
         benchmark::DoNotOptimize(ok);
     }
@@ -72,8 +71,8 @@ void BM_Rs256_CopyPreparedDigestVerify(benchmark::State& state) {
     MdCtxPtr ctx(EVP_MD_CTX_new());
     for (auto _ : state) {
         if (EVP_MD_CTX_copy_ex(ctx.get(), prepared.get()) != 1) throw std::runtime_error("copy");
-        int ok = EVP_DigestVerify(ctx.get(), Bytes(t.signature), t.signature.size(),
-                                  Bytes(t.input), t.input.size());
+        int ok = EVP_DigestVerify(ctx.get(), Bytes(t.signature), t.signature.size(), Bytes(t.input),
+                                  t.input.size());
         if (ok != 1) throw std::runtime_error("verify");
         benchmark::DoNotOptimize(ok);
     }
@@ -95,7 +94,8 @@ void BM_Rs256_DigestThenPreparedPkeyVerify(benchmark::State& state) {
         unsigned int length = 0;
         if (EVP_Digest(t.input.data(), t.input.size(), digest, &length, sha256.get(), nullptr) != 1)
             throw std::runtime_error("digest");
-        int ok = EVP_PKEY_verify(pctx.get(), Bytes(t.signature), t.signature.size(), digest, length);
+        int ok =
+            EVP_PKEY_verify(pctx.get(), Bytes(t.signature), t.signature.size(), digest, length);
         if (ok != 1) throw std::runtime_error("verify");
         benchmark::DoNotOptimize(ok);
     }
@@ -115,7 +115,8 @@ void BM_Rs256_PreparedPkeyVerifyOnly(benchmark::State& state) {
     unsigned int length = 0;
     EVP_Digest(t.input.data(), t.input.size(), digest, &length, sha256.get(), nullptr);
     for (auto _ : state) {
-        int ok = EVP_PKEY_verify(pctx.get(), Bytes(t.signature), t.signature.size(), digest, length);
+        int ok =
+            EVP_PKEY_verify(pctx.get(), Bytes(t.signature), t.signature.size(), digest, length);
         if (ok != 1) throw std::runtime_error("verify");
         benchmark::DoNotOptimize(ok);
     }

@@ -92,16 +92,19 @@ adapters::Request RequestFor(Credential credential, const std::string& url) {
             return AuthRequest(url, "", "");
         case Credential::kBearerRs256:
             return AuthRequest(
-                url, "Bearer " + SignJwt(jose::Algorithm::kRS256, UserClaims(kBenchNow, kBenchIssuer)),
+                url,
+                "Bearer " + SignJwt(jose::Algorithm::kRS256, UserClaims(kBenchNow, kBenchIssuer)),
                 "");
         case Credential::kBearerEs256:
             return AuthRequest(
-                url, "Bearer " + SignJwt(jose::Algorithm::kES256, UserClaims(kBenchNow, kBenchIssuer)),
+                url,
+                "Bearer " + SignJwt(jose::Algorithm::kES256, UserClaims(kBenchNow, kBenchIssuer)),
                 "");
         case Credential::kSession:
             return AuthRequest(url, "", f.session_cookie);
         case Credential::kInvalidToken: {
-            std::string token = SignJwt(jose::Algorithm::kRS256, UserClaims(kBenchNow, kBenchIssuer));
+            std::string token =
+                SignJwt(jose::Algorithm::kRS256, UserClaims(kBenchNow, kBenchIssuer));
             char& c = token[token.size() - 10];
             c = c == 'A' ? 'B' : 'A';
             return AuthRequest(url, "Bearer " + token, "");
@@ -153,7 +156,8 @@ void BM_HttpRoundTrip(benchmark::State& state) {
         "GET /auth HTTP/1.1\r\nHost: 127.0.0.1:4180\r\n"
         "X-Original-URL: http://app.example.com/account/page\r\n"
         "X-Original-Method: GET\r\nX-Real-IP: 127.0.0.1\r\n"
-        "Authorization: Bearer " + token + "\r\nConnection: keep-alive\r\n\r\n";
+        "Authorization: Bearer " +
+        token + "\r\nConnection: keep-alive\r\n\r\n";
     const adapters::ConnectionInfo connection{"127.0.0.1"};
     std::string out;
     out.reserve(4096);

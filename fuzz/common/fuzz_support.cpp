@@ -149,9 +149,8 @@ const std::string& JwksText() {
         const FuzzKeys& k = Keys();
         std::size_t ed_length = 32;
         std::string ed(ed_length, '\0');
-        if (EVP_PKEY_get_raw_public_key(k.ed25519.get(),
-                                        reinterpret_cast<unsigned char*>(ed.data()),
-                                        &ed_length) != 1) {
+        if (EVP_PKEY_get_raw_public_key(
+                k.ed25519.get(), reinterpret_cast<unsigned char*>(ed.data()), &ed_length) != 1) {
             Fail("EVP_PKEY_get_raw_public_key");
         }
         nlohmann::json keys = nlohmann::json::array();
@@ -203,8 +202,7 @@ std::string Sign(jose::Algorithm algorithm, std::string_view input) {
         key = k.ed25519.get();
         md = nullptr;
     }
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                 &EVP_MD_CTX_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     std::size_t length = 0;
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key) != 1 ||
         EVP_DigestSign(ctx.get(), nullptr, &length,

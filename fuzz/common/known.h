@@ -23,12 +23,12 @@ bool KnownViolation(std::string_view id);
     } while (0)
 
 // The same for a computed property id (empty: no violation).
-#define FUZZ_REQUIRE_NONE(violation, detail)                                      \
-    do {                                                                          \
-        const std::string fuzz_violation_ = (violation);                          \
-        if (!fuzz_violation_.empty()) {                                           \
-            if (::stepgate::fuzz::KnownViolation(fuzz_violation_)) return -1;     \
+#define FUZZ_REQUIRE_NONE(violation, detail)                                                \
+    do {                                                                                    \
+        const std::string fuzz_violation_ = (violation);                                    \
+        if (!fuzz_violation_.empty()) {                                                     \
+            if (::stepgate::fuzz::KnownViolation(fuzz_violation_)) return -1;               \
             ::stepgate::fuzz::Fail(("[" + fuzz_violation_ + "] property violated").c_str(), \
-                                   (detail));                                     \
-        }                                                                         \
+                                   (detail));                                               \
+        }                                                                                   \
     } while (0)

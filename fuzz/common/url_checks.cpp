@@ -41,13 +41,15 @@ std::string PathViolation(const policy::NormalizedPath& normalized, bool case_in
     if (!ShapeOk(normalized.path)) return "path-shape";
     if (!ShapeOk(normalized.match_path)) {
         // A segment that is only `;parameters` leaves an empty segment in match_path.
-        if (normalized.match_path.find("//") != std::string::npos) return "path-match-empty-segment";
+        if (normalized.match_path.find("//") != std::string::npos)
+            return "path-match-empty-segment";
         return "path-shape";
     }
     auto again = policy::NormalizePath(EscapePercent(normalized.path), case_insensitive);
     if (!again || again->path != normalized.path || again->match_path != normalized.match_path)
         return "path-idempotent";
-    auto match_again = policy::NormalizePath(EscapePercent(normalized.match_path), case_insensitive);
+    auto match_again =
+        policy::NormalizePath(EscapePercent(normalized.match_path), case_insensitive);
     if (!match_again || match_again->match_path != normalized.match_path) return "path-idempotent";
     return {};
 }

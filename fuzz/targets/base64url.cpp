@@ -3,6 +3,8 @@
 // Properties: decode(encode(x)) == x for any bytes; when decode(s) succeeds,
 // encode(decode(s)) == s (one spelling per value); and decode agrees with a plain reference
 // decoder on which inputs are valid (length % 4 != 1, alphabet only, unused bits zero).
+#include "jose/base64url.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -11,7 +13,6 @@
 
 #include "common/fuzz_support.h"
 #include "common/known.h"
-#include "jose/base64url.h"
 
 using namespace stepgate;
 

@@ -6,6 +6,8 @@
 // Properties: a refused config has at least one error, each with a non-empty message and a
 // line/column that are 0 (unknown) or 1-based; a loaded config has levels, every rule's level
 // is configured or none, and the bearer options name the provider's issuer.
+#include "config/config.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -14,7 +16,6 @@
 #include "adapters/handler.h"
 #include "common/fuzz_support.h"
 #include "common/known.h"
-#include "config/config.h"
 
 using namespace stepgate;
 

@@ -18,8 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto discovery = oidc::ParseDiscovery(text, fuzz::kIssuer);
     if (!discovery) return 0;
     FUZZ_REQUIRE("discovery", discovery->issuer == fuzz::kIssuer, text);
-    FUZZ_REQUIRE("discovery", discovery->jwks_uri.rfind("https://", 0) == 0 ||
-                                  discovery->jwks_uri.rfind("http://", 0) == 0,
+    FUZZ_REQUIRE("discovery",
+                 discovery->jwks_uri.rfind("https://", 0) == 0 ||
+                     discovery->jwks_uri.rfind("http://", 0) == 0,
                  text);
     return 0;
 }

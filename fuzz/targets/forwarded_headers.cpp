@@ -38,8 +38,9 @@ int CheckFacts(const adapters::RequestFacts& facts, const adapters::Request& req
                bool case_insensitive, std::string_view input) {
     FUZZ_REQUIRE("facts-method", !facts.method.empty() && facts.method.size() <= 32, input);
     for (char c : facts.method) {
-        FUZZ_REQUIRE("facts-method", c > 0x20 && c < 0x7f && c != '(' && c != ')' && c != ',' &&
-                                         c != '/' && c != ':' && c != ';' && c != '"',
+        FUZZ_REQUIRE("facts-method",
+                     c > 0x20 && c < 0x7f && c != '(' && c != ')' && c != ',' && c != '/' &&
+                         c != ':' && c != ';' && c != '"',
                      input);
     }
     FUZZ_REQUIRE_NONE(fuzz::HostViolation(facts.target.host), input);
@@ -50,8 +51,9 @@ int CheckFacts(const adapters::RequestFacts& facts, const adapters::Request& req
     }
     if (facts.endpoint == adapters::Endpoint::kAuth) {
         auto url = policy::ParseAbsoluteUrl(request["X-Original-URL"], case_insensitive);
-        FUZZ_REQUIRE("facts-auth", url && url->host == facts.target.host &&
-                                       url->path.match_path == facts.target.path.match_path,
+        FUZZ_REQUIRE("facts-auth",
+                     url && url->host == facts.target.host &&
+                         url->path.match_path == facts.target.path.match_path,
                      input);
         FUZZ_REQUIRE("facts-auth", facts.method == request["X-Original-Method"], input);
     }
@@ -99,8 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     if (auto bearer = adapters::BearerToken(request["Authorization"])) {
-        FUZZ_REQUIRE("facts-bearer", bearer->empty() || (bearer->front() != ' ' && bearer->back() != ' '),
-                     input);
+        FUZZ_REQUIRE("facts-bearer",
+                     bearer->empty() || (bearer->front() != ' ' && bearer->back() != ' '), input);
     }
 
     const auto& trusted = fuzz::Config()->trusted_proxies;

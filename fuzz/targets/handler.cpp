@@ -11,18 +11,19 @@
 // /auth never redirects; a redirect goes to the public URL or to a host redirect.allowed_domains
 // allows; an allow (200) on /auth for a rule that does not allow anonymous callers needs a
 // credential that verifies (a bearer token VerifyJwt accepts, or a session that opens).
+#include "adapters/handler.h"
+
 #include <openssl/rand.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/beast/http/field.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/spdlog.h>
 #include <string>
 #include <string_view>
 
-#include "adapters/handler.h"
 #include "common/fuzz_support.h"
 #include "common/http_input.h"
 #include "common/known.h"
@@ -131,8 +132,8 @@ bool ValidCredential(const adapters::Request& request, const adapters::RequestFa
     if (range.first == range.second) return false;
     auto pairs = session::ParseCookieHeader(range.first->value());
     auto sealed = session::ReadCookie(pairs, fuzz::kSessionCookie);
-    return sealed && session::OpenSession(fuzz::SessionSealer(), *sealed, fuzz::kSessionCookie,
-                                          fuzz::kNow);
+    return sealed &&
+           session::OpenSession(fuzz::SessionSealer(), *sealed, fuzz::kSessionCookie, fuzz::kNow);
 }
 
 }  // namespace
@@ -193,9 +194,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     if (auth && code == 200) {
-        const std::string_view query =
-            target.find('?') == std::string_view::npos ? std::string_view()
-                                                       : target.substr(target.find('?'));
+        const std::string_view query = target.find('?') == std::string_view::npos
+                                           ? std::string_view()
+                                           : target.substr(target.find('?'));
         const auto& policy = fuzz::Config()->policy;
         auto facts = adapters::ReadFacts(adapters::Endpoint::kAuth, request, query, policy);
         FUZZ_REQUIRE("handler-allow", facts.has_value(), raw);

@@ -90,8 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (auto alg : kAll) {
             if (!jwk.kid.empty()) {
                 const jose::Jwk* found = set.Find(jwk.kid, alg);
-                FUZZ_REQUIRE("jwks-find", found == nullptr || (found->kid == jwk.kid && found->Fits(alg)),
-                             text);
+                FUZZ_REQUIRE("jwks-find",
+                             found == nullptr || (found->kid == jwk.kid && found->Fits(alg)), text);
                 // The first key with this kid that fits is the one returned.
                 if (jwk.Fits(alg)) FUZZ_REQUIRE("jwks-find", found != nullptr, text);
             }

@@ -49,8 +49,7 @@ int CheckAccepted(std::string_view token, const core::Identity& identity,
     FUZZ_REQUIRE("jwt-accepted", token.size() <= options.max_token_bytes, token);
     FUZZ_REQUIRE("jwt-accepted", !identity.subject.empty(), token);
     FUZZ_REQUIRE("jwt-accepted", identity.issuer == options.issuer, token);
-    FUZZ_REQUIRE("jwt-accepted", fuzz::kNow <= identity.expires_at + options.leeway_seconds,
-                 token);
+    FUZZ_REQUIRE("jwt-accepted", fuzz::kNow <= identity.expires_at + options.leeway_seconds, token);
     auto parts = SplitToken(token);
     FUZZ_REQUIRE("jwt-accepted", parts.has_value(), token);
     FUZZ_REQUIRE("jwt-accepted", parts->signature.find('.') == std::string_view::npos, token);
@@ -125,8 +124,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (*algorithm != jose::Algorithm::kES256 && *algorithm != jose::Algorithm::kEdDSA)) {
         return 0;
     }
-    const std::string resigned = std::string(parts->signing_input) + "." +
-                                 jose::Base64UrlEncode(fuzz::Sign(*algorithm, parts->signing_input));
+    const std::string resigned =
+        std::string(parts->signing_input) + "." +
+        jose::Base64UrlEncode(fuzz::Sign(*algorithm, parts->signing_input));
     auto claims_checked = jose::VerifyJwt(resigned, keys, options, fuzz::kNow);
     if (claims_checked && CheckAccepted(resigned, *claims_checked, options, false) != 0) return -1;
     auto id_checked = jose::VerifyJwt(resigned, keys, id_options, fuzz::kNow);

@@ -5,6 +5,8 @@
 // one or none; max_age is within 0..10 years; list values are non-empty; the canonical query
 // they carry to /start parses back to the same requirement (and to the same canonical query);
 // ignoring `rd` never turns a refusal into pins unless the refusal was about `rd`.
+#include "policy/pins.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,7 +14,6 @@
 
 #include "common/fuzz_support.h"
 #include "common/known.h"
-#include "policy/pins.h"
 
 using namespace stepgate;
 

@@ -8,6 +8,8 @@
 // http(s) URL whose authority has no userinfo and whose host (after NormalizeHost) is allowed
 // by HostAllowed; it is https when the policy requires it; and accepting it again gives it
 // back unchanged.
+#include "policy/redirect.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,7 +17,6 @@
 
 #include "common/fuzz_support.h"
 #include "common/known.h"
-#include "policy/redirect.h"
 #include "policy/url.h"
 
 using namespace stepgate;

@@ -43,8 +43,7 @@ bool SameSession(const session::SessionData& a, const session::SessionData& b) {
 int CheckSession(const session::SessionData& decoded, std::string_view input) {
     FUZZ_REQUIRE("session-decoded", !decoded.id.empty(), input);
     FUZZ_REQUIRE("session-decoded", !decoded.identity.subject.empty(), input);
-    FUZZ_REQUIRE("session-decoded", decoded.identity.kind == core::CredentialKind::kSession,
-                 input);
+    FUZZ_REQUIRE("session-decoded", decoded.identity.kind == core::CredentialKind::kSession, input);
     const auto again = session::DecodeSession(session::EncodeSession(decoded));
     FUZZ_REQUIRE("session-roundtrip", again.has_value() && SameSession(decoded, *again), input);
     return 0;

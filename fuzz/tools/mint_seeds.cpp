@@ -127,11 +127,12 @@ void JwtSeeds() {
     id_no_azp.erase("azp");
     Write("jwt_verify", "id-token-two-aud-no-azp", Token(id_no_azp));
 
-    Json minimal = {{"iss", fuzz::kIssuer}, {"aud", fuzz::kAudience}, {"sub", "bob"},
-                    {"exp", kNow + 60}};
+    Json minimal = {
+        {"iss", fuzz::kIssuer}, {"aud", fuzz::kAudience}, {"sub", "bob"}, {"exp", kNow + 60}};
     Write("jwt_verify", "minimal", Token(minimal, jose::Algorithm::kEdDSA));
 
-    auto variant = [&](const char* name, auto change, jose::Algorithm alg = jose::Algorithm::kES256) {
+    auto variant = [&](const char* name, auto change,
+                       jose::Algorithm alg = jose::Algorithm::kES256) {
         Json c = claims;
         change(c);
         Write("jwt_verify", name, Token(c, alg));
@@ -272,9 +273,9 @@ void JwksSeeds() {
     Write("jwks_parse", "empty", R"({"keys":[]})");
     Write("jwks_parse", "no-keys", R"({"keyz":[]})");
     Write("jwks_parse", "duplicate-member", R"({"keys":[],"keys":[{"kty":"oct"}]})");
-    Write("jwks_parse", "two-same-kid",
-          Json{{"keys", {fixed["keys"][1], PublicJwk(Generate("EC", "P-256").get(), "ec1")}}}
-              .dump());
+    Write(
+        "jwks_parse", "two-same-kid",
+        Json{{"keys", {fixed["keys"][1], PublicJwk(Generate("EC", "P-256").get(), "ec1")}}}.dump());
     Write("jwks_parse", "keys-not-array", R"({"keys":{"kty":"RSA"}})");
 }
 
@@ -314,7 +315,8 @@ void SessionSeeds() {
           name + "=" + fuzz::SessionSealer().Seal(json, "_other"));
     // A session large enough to be chunked.
     session::SessionData big = Session(kNow + 3600);
-    for (int i = 0; i < 120; ++i) big.identity.groups.push_back("group-number-" + std::to_string(i));
+    for (int i = 0; i < 120; ++i)
+        big.identity.groups.push_back("group-number-" + std::to_string(i));
     const std::string big_sealed = fuzz::SessionSealer().Seal(session::EncodeSession(big), name);
     std::string chunked;
     for (std::size_t pos = 0, n = 0; pos < big_sealed.size(); pos += 3800, ++n) {
@@ -325,8 +327,7 @@ void SessionSeeds() {
     Write("session_cookie", "chunk-gap", name + "_0=abc; " + name + "_2=def");
     Write("session_cookie", "chunk-leading-zero", name + "_0=abc; " + name + "_01=def");
     Write("session_cookie", "json-valid", json);
-    Write("session_cookie", "json-minimal",
-          R"({"v":1,"sid":"s","iat":0,"exp":1,"sub":"a"})");
+    Write("session_cookie", "json-minimal", R"({"v":1,"sid":"s","iat":0,"exp":1,"sub":"a"})");
     Write("session_cookie", "json-bad-types",
           R"({"v":1,"sid":"s","iat":1.5,"exp":"1","sub":["a"],"amr":"otp","at":1e300})");
     Write("session_cookie", "json-claims",
@@ -351,12 +352,12 @@ void FlowSeeds() {
     Write("flow_state", "valid-minimal", oidc::EncodeFlow(plain));
     const std::string cookie = oidc::FlowCookieName(fuzz::kSessionCookie, flow.state);
     Write("flow_state", "sealed-valid", fuzz::FlowSealer().Seal(json, cookie));
-    Write("flow_state", "bad-types",
-          R"({"v":1,"s":"x","n":"y","cv":"z","rd":"/","l":"1","t":0})");
+    Write("flow_state", "bad-types", R"({"v":1,"s":"x","n":"y","cv":"z","rd":"/","l":"1","t":0})");
     Write("flow_state", "float-level",
           R"({"v":1,"s":"x","n":"y","cv":"z","rd":"/","l":1.5,"t":1800000000.5,"ma":300})");
     Write("flow_state", "empty-state", R"({"v":1,"s":"","n":"y","cv":"z","rd":"/","l":0,"t":0})");
-    Write("flow_state", "wrong-version", R"({"v":2,"s":"x","n":"y","cv":"z","rd":"/","l":0,"t":0})");
+    Write("flow_state", "wrong-version",
+          R"({"v":2,"s":"x","n":"y","cv":"z","rd":"/","l":0,"t":0})");
 }
 
 void RequestSeeds() {
@@ -390,13 +391,16 @@ void RequestSeeds() {
     const Seed both[] = {
         {"auth-bearer",
          "GET /auth\nX-Original-URL: https://shop.example.com/checkout/cart?x=1\n"
-         "X-Original-Method: POST\nAuthorization: Bearer " + rs + "\n"},
+         "X-Original-Method: POST\nAuthorization: Bearer " +
+             rs + "\n"},
         {"auth-weak-bearer",
          "GET /auth\nX-Original-URL: https://shop.example.com/checkout/cart\n"
-         "X-Original-Method: POST\nAuthorization: bearer  " + weak_token + " \n"},
+         "X-Original-Method: POST\nAuthorization: bearer  " +
+             weak_token + " \n"},
         {"auth-pins-session",
          "GET /auth?level=mfa&max_age=300\nX-Original-URL: https://a.example.com/reports/q3\n"
-         "X-Original-Method: GET\nCookie: theme=dark; " + session_cookie + "\n"},
+         "X-Original-Method: GET\nCookie: theme=dark; " +
+             session_cookie + "\n"},
         {"auth-policy-pin",
          "GET /auth?policy=admin\nX-Original-URL: https://A.Example.COM.:8443/x;a=b/%7Euser\n"
          "X-Original-Method: GET\nAccept: application/json\n"},
@@ -415,10 +419,12 @@ void RequestSeeds() {
          "X-Forwarded-Method: GET\nAccept: Application/JSON\nX-Real-IP: 192.0.2.1\n"},
         {"ext-authz",
          "POST /ext-authz/checkout/pay?level=mfa\nHost: shop.example.com\n"
-         "X-Forwarded-Proto: http\nAuthorization: Bearer " + es + "\n"},
+         "X-Forwarded-Proto: http\nAuthorization: Bearer " +
+             es + "\n"},
         {"ext-authz-pinned",
          "GET /ext-authz-pinned/level=mfa&max_age=300/reports/q3\nHost: a.example.com:443\n"
-         "Cookie: " + session_cookie + "\n"},
+         "Cookie: " +
+             session_cookie + "\n"},
         {"ext-authz-two-hosts", "GET /ext-authz/\nHost: a.example.com\nHost: b.example.com\n"},
         {"xff-chain",
          "GET /auth\nX-Original-URL: http://[::1]:8080/\nX-Original-Method: GET\n"
@@ -432,30 +438,39 @@ void RequestSeeds() {
         const auto space = text.find(' ');
         const auto newline = text.find('\n');
         std::string target = text.substr(space + 1, newline - space - 1);
-        for (std::string_view prefix : {"/ext-authz-pinned", "/ext-authz", "/forward-auth", "/auth"}) {
+        for (std::string_view prefix :
+             {"/ext-authz-pinned", "/ext-authz", "/forward-auth", "/auth"}) {
             if (target.rfind(prefix, 0) == 0) {
                 target = target.substr(prefix.size());
                 break;
             }
         }
-        if (target.empty() || (target.front() != '/' && target.front() != '?')) target = "/" + target;
+        if (target.empty() || (target.front() != '/' && target.front() != '?'))
+            target = "/" + target;
         Write("forwarded_headers", seed.name,
               text.substr(0, space + 1) + target + text.substr(newline));
     }
     const Seed handler_only[] = {
-        {"start", "GET /stepgate/start?rd=https%3A%2F%2Fshop.example.com%2Fcheckout&level=mfa\n"
-                  "Cookie: " + session_cookie + "\n"},
+        {"start",
+         "GET /stepgate/start?rd=https%3A%2F%2Fshop.example.com%2Fcheckout&level=mfa\n"
+         "Cookie: " +
+             session_cookie + "\n"},
         {"start-bad-rd", "GET /start?rd=//evil.example\n"},
         {"callback",
-         "GET /stepgate/callback?state=fuzz-state-0123456789abcdef&code=abc&iss=https%3A%2F%2Fidp.example.com\n"
-         "@flow:" + flow_json + "\n"},
+         "GET "
+         "/stepgate/"
+         "callback?state=fuzz-state-0123456789abcdef&code=abc&iss=https%3A%2F%2Fidp.example.com\n"
+         "@flow:" +
+             flow_json + "\n"},
         {"callback-error",
-         "GET /callback?state=fuzz-state-0123456789abcdef&error=access_denied\n@flow:" + flow_json + "\n"},
+         "GET /callback?state=fuzz-state-0123456789abcdef&error=access_denied\n@flow:" + flow_json +
+             "\n"},
         {"logout", "POST /logout?rd=https://www.example.com/bye\nCookie: " + session_cookie + "\n"},
         {"whoami-session", "GET /whoami\n@session:" + session_json + "\n"},
         {"auth-session-pseudo",
          "GET /auth\nX-Original-URL: https://x.admin.example.com/\nX-Original-Method: GET\n"
-         "@session:" + session_json + "\n"},
+         "@session:" +
+             session_json + "\n"},
         {"forward-auth-no-session",
          "GET /forward-auth\nX-Forwarded-Host: shop.example.com\nX-Forwarded-Uri: /checkout/a\n"
          "X-Forwarded-Method: POST\n"},

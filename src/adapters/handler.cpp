@@ -37,8 +37,9 @@ std::string RequestId(const Request& request) {
     static const std::string prefix = RandomHex(8);
     static std::atomic<std::uint64_t> counter{0};
     char suffix[24];
-    std::snprintf(suffix, sizeof suffix, "-%llu",
-                  static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed) + 1));
+    std::snprintf(
+        suffix, sizeof suffix, "-%llu",
+        static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed) + 1));
     return prefix + suffix;
 }
 

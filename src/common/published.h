@@ -20,7 +20,7 @@ inline std::atomic<std::uint64_t> g_next_publication{1};
 
 template <class T>
 class Published {
-   public:
+ public:
     Published() = default;
     explicit Published(std::shared_ptr<const T> value) { Publish(std::move(value)); }
 
@@ -43,7 +43,7 @@ class Published {
         return slot.value;
     }
 
-   private:
+ private:
     struct Slot {
         std::uint64_t version = 0;
         std::shared_ptr<const T> value;

@@ -29,7 +29,8 @@ TEST(TokenCache, HitsOnlyForTheSameTokenSnapshotAndKeysUntilExpiry) {
 TEST(TokenCache, AFloodOfDeadTokensDoesNotPushOutEveryNewOne) {
     TokenCache cache(64);
     auto owner = std::make_shared<int>(0);
-    for (int i = 0; i < 1000; ++i) cache.Insert("flood" + std::to_string(i), Alice(), owner, owner, 100);
+    for (int i = 0; i < 1000; ++i)
+        cache.Insert("flood" + std::to_string(i), Alice(), owner, owner, 100);
     int kept = 0;
     for (int i = 0; i < 32; ++i) {
         const std::string token = "live" + std::to_string(i);
