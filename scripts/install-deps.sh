@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(cmake ninja-build g++ ccache pkg-config
   libboost-dev libssl-dev libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev)
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev)  # clang + libFuzzer: the fuzz targets' corpus replay (fuzz/run.sh)
 RUNTIME_PACKAGES=(nginx libnginx-mod-http-ndk libnginx-mod-http-set-misc haproxy curl ca-certificates chromium)
 # kubectl (with its built-in kustomize) renders deploy/kubernetes in the tests; the machine image
 # ships it, and its apt source provides it where missing.

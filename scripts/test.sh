@@ -2,7 +2,8 @@
 # THE test command: installs what is missing, builds, and runs every test: unit tests under
 # ctest, the integration suite with real nginx and a real JWKS provider, then both again on an
 # AddressSanitizer + UndefinedBehaviorSanitizer build, and the concurrent parts under
-# ThreadSanitizer. Prints a closing summary line.
+# ThreadSanitizer, every fuzz corpus input once (clang, libFuzzer), and a seconds-long bench
+# smoke so that the benchmark keeps working. Prints a closing summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -63,6 +64,27 @@ log=$(mktemp)
 ctest --preset tsan 2>&1 | tee "$log" | grep -E 'tests passed|tests failed|Failed|\*\*\*' || true
 grep -q '100% tests passed' "$log" || status=1
 count_ctest "$log"
+
+echo "== fuzz corpus replay (clang, libFuzzer, ASan + UBSan): every committed input once"
+log=$(mktemp)
+fuzz/run.sh --replay 2>&1 | tee "$log" || status=1
+echo "== brief fuzzing: each target ${FUZZ_SECONDS:-10} s from its corpus"
+fuzz/run.sh "${FUZZ_SECONDS:-10}" 2>&1 | tee -a "$log" || status=1
+# One line per target: "<target> ok ..." or "<target> CRASH ..."; a build failure counts as one.
+fuzz_ok=$(grep -cE '^[a-z_0-9]+ +ok ' "$log" || true)
+fuzz_bad=$(grep -cE '^[a-z_0-9]+ +CRASH ' "$log" || true)
+if [ "$fuzz_ok" -eq 0 ] && [ "$fuzz_bad" -eq 0 ]; then fuzz_bad=1; status=1; fi
+passed=$((passed + fuzz_ok)); failed=$((failed + fuzz_bad))
+
+echo "== bench smoke (bench/run.sh --smoke): every scenario runs and answers as expected"
+log=$(mktemp)
+if bench/run.sh --smoke >"$log" 2>&1; then
+  passed=$((passed + 1))
+  sed -n '/^| scenario/,/^$/p' "$log" | head -30
+else
+  failed=$((failed + 1)); status=1
+  tail -n 40 "$log"
+fi
 
 echo
 echo "summary: ${passed} passed, ${failed} failed"

@@ -153,6 +153,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     adapters::Response response;
     adapters::DeferredWork deferred;  // never run: it would call the token endpoint
+    // Work handed out but never run would count as in flight forever; each input starts clean.
+    const auto in_flight = world.runtime->deferred_in_flight().load();
+    struct Restore {
+        adapters::Runtime& runtime;
+        decltype(in_flight) value;
+        ~Restore() { runtime.deferred_in_flight().store(value); }
+    } restore{*world.runtime, in_flight};
     auto status = adapters::HandleRequest(*world.runtime, request, response, {"10.0.0.7"},
                                           /*may_refresh_keys=*/true, &deferred);
     if (status == adapters::HandleStatus::kNeedsKeyRefresh) {

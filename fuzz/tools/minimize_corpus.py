@@ -40,6 +40,8 @@ def sha1(path):
 
 
 def edges_of(fuzzer, path):
+    if os.path.getsize(path) == 0:
+        return set()  # libFuzzer's merge skips empty files (it runs the empty input anyway)
     with tempfile.TemporaryDirectory() as tmp:
         one = os.path.join(tmp, "in")
         out = os.path.join(tmp, "out")
@@ -50,10 +52,12 @@ def edges_of(fuzzer, path):
         subprocess.run([fuzzer, "-merge=1", *FLAGS, "-merge_control_file=" + control, out, one],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(),
                        check=False)
-        with open(control) as f:
-            for line in f:
-                if line.startswith("COV "):
-                    return set(int(x) for x in line.split()[2:])
+        if os.path.exists(control):
+            with open(control) as f:
+                for line in f:
+                    if line.startswith("COV "):
+                        return set(int(x) for x in line.split()[2:])
+    print(f"minimize: no coverage for {path}", file=sys.stderr)
     return None
 
 

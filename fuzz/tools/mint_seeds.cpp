@@ -373,6 +373,11 @@ void RequestSeeds() {
     const std::string session_cookie =
         name + "=" + fuzz::SessionSealer().Seal(session::EncodeSession(Session(kNow + 600)), name);
     const std::string session_json = session::EncodeSession(Session(kNow + 3600));
+    session::SessionData weak_session = Session(kNow + 600);
+    weak_session.identity.acr = "1";
+    weak_session.identity.amr = {"pwd"};
+    const std::string weak_session_cookie =
+        name + "=" + fuzz::SessionSealer().Seal(session::EncodeSession(weak_session), name);
 
     oidc::FlowState flow;
     flow.state = "fuzz-state-0123456789abcdef";
@@ -456,6 +461,9 @@ void RequestSeeds() {
          "Cookie: " +
              session_cookie + "\n"},
         {"start-bad-rd", "GET /start?rd=//evil.example\n"},
+        {"start-step-up", "GET /start?rd=https%3A%2F%2Fa.example.com%2Freports%2Fq3&level=mfa&max_age=300\n"
+                          "Cookie: " + weak_session_cookie + "\n"},
+        {"start-rules", "GET /start?rd=https%3A%2F%2Fshop.example.com%2Fcheckout%2Fcart\n"},
         {"callback",
          "GET "
          "/stepgate/"

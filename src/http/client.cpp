@@ -1,8 +1,13 @@
 #include "http/client.h"
 
+#include <atomic>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 namespace stepgate::http {
 
@@ -57,9 +62,20 @@ std::optional<ParsedUrl> SplitUrl(std::string_view url) {
     return parsed;
 }
 
+// Runs the io_context until the operation started before it completes; `ec` starts as
+// timed_out so that an operation cut by the stream's deadline reads as such.
+template <class Start>
+beast::error_code RunOne(asio::io_context& ioc, Start start) {
+    beast::error_code ec = asio::error::timed_out;
+    start(ec);
+    ioc.run();
+    ioc.restart();
+    return ec;
+}
+
 template <class Stream>
-Result<ClientResponse, std::string> Exchange(Stream& stream, const ClientRequest& request,
-                                             const ParsedUrl& url, beast::tcp_stream& tcp) {
+Result<ClientResponse, std::string> Exchange(asio::io_context& ioc, Stream& stream,
+                                             const ClientRequest& request, const ParsedUrl& url) {
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), url.target, 11};
     req.set(bhttp::field::host, url.authority);
     req.set(bhttp::field::user_agent, "stepgate");
@@ -69,14 +85,17 @@ Result<ClientResponse, std::string> Exchange(Stream& stream, const ClientRequest
         req.body() = request.body;
         req.prepare_payload();
     }
-    beast::error_code ec;
-    tcp.expires_after(request.timeout);
-    bhttp::write(stream, req, ec);
+    auto ec = RunOne(ioc, [&](beast::error_code& out) {
+        bhttp::async_write(stream, req, [&out](beast::error_code e, std::size_t) { out = e; });
+    });
     if (ec) return MakeError("writing to " + url.host + " failed: " + ec.message());
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(request.max_body_bytes);
-    bhttp::read(stream, buffer, parser, ec);
+    ec = RunOne(ioc, [&](beast::error_code& out) {
+        bhttp::async_read(stream, buffer, parser,
+                          [&out](beast::error_code e, std::size_t) { out = e; });
+    });
     if (ec) return MakeError("reading from " + url.host + " failed: " + ec.message());
     ClientResponse response;
     response.status = static_cast<int>(parser.get().result_int());
@@ -85,35 +104,86 @@ Result<ClientResponse, std::string> Exchange(Stream& stream, const ClientRequest
     return response;
 }
 
+// getaddrinfo cannot be cancelled, and asio's resolver joins its thread when destroyed, so a
+// hung DNS server would hold the caller past any deadline. The lookup runs on a detached thread
+// instead; past the deadline the caller gives up and the thread finishes on its own. Lookups
+// still pending are bounded, so a DNS outage cannot pile up threads.
+constexpr int kMaxPendingLookups = 8;
+std::atomic<int> pending_lookups{0};
+
+struct Lookup {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    beast::error_code ec;
+    asio::ip::tcp::resolver::results_type results;
+};
+
+Result<asio::ip::tcp::resolver::results_type, std::string> Resolve(
+    const ParsedUrl& url, std::chrono::steady_clock::time_point deadline) {
+    // A literal address needs no lookup (and no thread).
+    beast::error_code literal_ec;
+    const auto address = asio::ip::make_address(url.host, literal_ec);
+    const bool numeric_port = !url.port.empty() && url.port.size() <= 5 &&
+                              url.port.find_first_not_of("0123456789") == std::string::npos &&
+                              std::stoul(url.port) <= 65535;
+    if (!literal_ec && numeric_port) {
+        const auto port = static_cast<unsigned short>(std::stoul(url.port));
+        return asio::ip::tcp::resolver::results_type::create(asio::ip::tcp::endpoint(address, port),
+                                                             url.host, url.port);
+    }
+    if (pending_lookups.fetch_add(1) >= kMaxPendingLookups) {
+        pending_lookups.fetch_sub(1);
+        return MakeError("resolving " + url.host + " failed: too many lookups pending");
+    }
+    auto lookup = std::make_shared<Lookup>();
+    try {
+        std::thread([lookup, host = url.host, port = url.port] {
+            asio::io_context ioc;
+            asio::ip::tcp::resolver resolver(ioc);
+            beast::error_code ec;
+            auto results = resolver.resolve(host, port, ec);
+            {
+                std::lock_guard lock(lookup->mutex);
+                lookup->ec = ec;
+                lookup->results = std::move(results);
+                lookup->done = true;
+            }
+            lookup->done_cv.notify_one();
+            pending_lookups.fetch_sub(1);
+        }).detach();
+    } catch (const std::system_error&) {
+        pending_lookups.fetch_sub(1);
+        return MakeError("resolving " + url.host + " failed: no thread for the lookup");
+    }
+    std::unique_lock lock(lookup->mutex);
+    if (!lookup->done_cv.wait_until(lock, deadline, [&] { return lookup->done; }))
+        return MakeError("resolving " + url.host + " failed: timed out");
+    if (lookup->ec) return MakeError("resolving " + url.host + " failed: " + lookup->ec.message());
+    return lookup->results;
+}
+
 }  // namespace
 
 Result<ClientResponse, std::string> Fetch(const ClientRequest& request) {
     auto url = SplitUrl(request.url);
     if (!url) return MakeError(std::string("not an http(s) URL"));
+    // One deadline for the whole exchange: lookup, connect, TLS, write and read. A provider
+    // that answers a byte at a time cannot hold this thread past it.
+    const auto deadline = std::chrono::steady_clock::now() + request.timeout;
     try {
+        auto endpoints = Resolve(*url, deadline);
+        if (!endpoints) return MakeError(endpoints.error());
         asio::io_context ioc;
-        asio::ip::tcp::resolver resolver(ioc);
-        beast::error_code ec;
-        auto endpoints = resolver.resolve(url->host, url->port, ec);
-        if (ec) return MakeError("resolving " + url->host + " failed: " + ec.message());
-        // Synchronous operations on a tcp_stream honour no expiry, so the deadline is kept by
-        // a socket-level timeout instead.
         beast::tcp_stream tcp(ioc);
-        // Connect with a deadline (a black-holed provider must not hold this thread for the
-        // kernel's minutes-long SYN retries).
-        ec = asio::error::timed_out;
-        tcp.expires_after(request.timeout);
-        tcp.async_connect(endpoints, [&ec](beast::error_code result, const auto&) { ec = result; });
-        ioc.run();
-        ioc.restart();
+        tcp.expires_at(deadline);  // applies to every async operation on the stream from now on
+        auto ec = RunOne(ioc, [&](beast::error_code& out) {
+            tcp.async_connect(*endpoints,
+                              [&out](beast::error_code result, const auto&) { out = result; });
+        });
         if (ec) return MakeError("connecting to " + url->host + " failed: " + ec.message());
-        const auto millis = request.timeout.count();
-        timeval tv{static_cast<time_t>(millis / 1000),
-                   static_cast<suseconds_t>((millis % 1000) * 1000)};
-        ::setsockopt(tcp.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        ::setsockopt(tcp.socket().native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         if (!url->tls) {
-            auto result = Exchange(tcp, request, *url, tcp);
+            auto result = Exchange(ioc, tcp, request, *url);
             tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
             return result;
         }
@@ -129,10 +199,14 @@ Result<ClientResponse, std::string> Fetch(const ClientRequest& request) {
                      TLSEXT_NAMETYPE_host_name, const_cast<char*>(url->host.c_str())) != 1) {
             return MakeError("setting SNI for " + url->host + " failed");
         }
-        stream.handshake(asio::ssl::stream_base::client, ec);
+        ec = RunOne(ioc, [&](beast::error_code& out) {
+            stream.async_handshake(asio::ssl::stream_base::client,
+                                   [&out](beast::error_code e) { out = e; });
+        });
         if (ec) return MakeError("TLS with " + url->host + " failed: " + ec.message());
-        auto result = Exchange(stream, request, *url, tcp);
-        stream.shutdown(ec);
+        auto result = Exchange(ioc, stream, request, *url);
+        // The answer is complete; a close_notify is a courtesy, not worth a wait.
+        tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
         return result;
     } catch (const std::exception& e) {
         return MakeError("request to " + url->host + " failed: " + std::string(e.what()));

@@ -1,5 +1,6 @@
 // A small HTTP(S) client for talking to the OpenID provider (discovery, JWKS, later the token
-// endpoint). Blocking: call it only from the provider's own thread, never from an event loop
+// endpoint). Blocking, with one deadline (`timeout`) for lookup, connect, TLS, write and read:
+// call it only from the provider's own thread or a worker, never from an event loop
 // that answers /auth.
 #pragma once
 

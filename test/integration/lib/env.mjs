@@ -27,8 +27,9 @@ export const ACR_VALUES = {
 };
 
 export class Stack {
-  constructor({ withNginx = true, stepgateOverrides, issuerAlgs = ['RS256', 'ES256', 'PS256', 'EdDSA'] } = {}) {
+  constructor({ withNginx = true, hostGuard = false, stepgateOverrides, issuerAlgs = ['RS256', 'ES256', 'PS256', 'EdDSA'] } = {}) {
     this.withNginx = withNginx;
+    this.hostGuard = hostGuard; // nginx renders the host guard (HOST_GUARD_* in nginx.mjs)
     this.stepgateOverrides = stepgateOverrides;
     this.issuerAlgs = issuerAlgs;
   }
@@ -44,6 +45,7 @@ export class Stack {
       const ing = (host, query = '') => ({ host, authUrl: auth + query, upstream: this.echo.url });
       this.nginx = new Nginx({
         dir: await makeTempDir('stepgate-nginx-'),
+        hostGuard: this.hostGuard,
         ingresses: [
           ing(HOSTS.api),
           ing(HOSTS.adminHost),

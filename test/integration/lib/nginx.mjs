@@ -38,6 +38,21 @@ export const AUTH_RESPONSE_HEADERS = [
   'X-Auth-Request-Preferred-Username',
 ];
 
+// The host guard (docs/SECURITY.md, deploy/examples/ingress-nginx/README.md): ingress-nginx
+// builds X-Original-URL from $http_host (the Host header), while nginx picks the server block
+// from the request line's host when the request is in absolute form (`GET http://a/ HTTP/1.1`
+// with `Host: b`). Stepgate would then judge host b while the request goes to host a. The guard
+// answers 421 (RFC 9110 §15.5.20) when the two differ, ignoring case and a port in Host. In
+// ingress-nginx: the first part is the ConfigMap's `http-snippet`, the second its
+// `server-snippet`.
+export const HOST_GUARD_HTTP_SNIPPET = `
+    map "$host|$http_host" $stepgate_host_mismatch {
+        default 1;
+        "~*^(?<stepgate_h>[^|]+)\\|\\k<stepgate_h>(:[0-9]+)?$" 0;
+    }`;
+export const HOST_GUARD_SERVER_SNIPPET = `
+        if ($stepgate_host_mismatch) { return 421; }`;
+
 /** ingress-nginx's buildAuthLocation: base64url(path) without '=', plus the path type. */
 export function authLocationName(locationPath, pathType = 'Prefix') {
   const b64 = Buffer.from(locationPath).toString('base64url').replace(/=/g, '');
@@ -60,8 +75,8 @@ function q(value) {
  * @param {string} ing.upstream      backend URL, e.g. http://127.0.0.1:PORT
  * @param {number} listenPort
  */
-export function renderServer(ing, listenPort) {
-  return renderHost([ing], listenPort);
+export function renderServer(ing, listenPort, { hostGuard = false } = {}) {
+  return renderHost([ing], listenPort, { hostGuard });
 }
 
 /**
@@ -70,8 +85,10 @@ export function renderServer(ing, listenPort) {
  * merges several Ingresses that share a host. Paths must differ.
  * @param {object[]} ings   Ingresses with the same `host` (see renderServer)
  * @param {number} listenPort
+ * @param {object} [o]
+ * @param {boolean} [o.hostGuard] add HOST_GUARD_SERVER_SNIPPET (as a ConfigMap server-snippet)
  */
-export function renderHost(ings, listenPort) {
+export function renderHost(ings, listenPort, { hostGuard = false } = {}) {
   const host = ings[0].host;
   const paths = new Set();
   for (const ing of ings) {
@@ -87,6 +104,7 @@ export function renderHost(ings, listenPort) {
         listen ${LOOPBACK}:${listenPort};
 
         set $proxy_upstream_name "-";
+${hostGuard ? HOST_GUARD_SERVER_SNIPPET : ''}
 ${ings.map((ing) => renderLocations(ing)).join('')}
     }
     ## end server ${host}
@@ -251,7 +269,7 @@ function groupByHost(ingresses) {
 }
 
 /** Renders the whole nginx.conf (paths all inside prefix). */
-export function renderConfig({ prefix, listenPort, ingresses }) {
+export function renderConfig({ prefix, listenPort, ingresses, hostGuard = false }) {
   const userLine = typeof process.getuid === 'function' && process.getuid() === 0 ? 'user root;' : '';
   return `# Rendered by test/integration/lib/nginx.mjs — mimics ingress-nginx's auth-url rendering.
 ${userLine}
@@ -295,6 +313,7 @@ http {
         default   $http_x_request_id;
         ""        $request_id;
     }
+${hostGuard ? HOST_GUARD_HTTP_SNIPPET : ''}
 
     # default backend: unknown hosts get 404 without auth
     server {
@@ -304,7 +323,7 @@ http {
             return 404;
         }
     }
-${groupByHost(ingresses).map((ings) => renderHost(ings, listenPort)).join('\n')}
+${groupByHost(ingresses).map((ings) => renderHost(ings, listenPort, { hostGuard })).join('\n')}
 }
 `;
 }
@@ -314,10 +333,12 @@ export class Nginx {
    * @param {object} o
    * @param {string} o.dir        a fresh temporary directory (the nginx prefix)
    * @param {object[]} o.ingresses see renderServer()
+   * @param {boolean} [o.hostGuard] render the host guard (HOST_GUARD_*_SNIPPET)
    */
-  constructor({ dir, ingresses }) {
+  constructor({ dir, ingresses, hostGuard = false }) {
     this.dir = dir;
     this.ingresses = ingresses;
+    this.hostGuard = hostGuard;
     this.port = null;
     this.proc = null;
   }
@@ -331,7 +352,7 @@ export class Nginx {
     await fs.mkdir(path.join(this.dir, 'tmp'), { recursive: true });
     await fs.mkdir(path.join(this.dir, 'logs'), { recursive: true });
     this.confPath = path.join(this.dir, 'nginx.conf');
-    await fs.writeFile(this.confPath, renderConfig({ prefix: this.dir, listenPort: this.port, ingresses: this.ingresses }));
+    await fs.writeFile(this.confPath, renderConfig({ prefix: this.dir, listenPort: this.port, ingresses: this.ingresses, hostGuard: this.hostGuard }));
     const args = ['-p', `${this.dir}/`, '-e', `${this.dir}/error.log`, '-c', this.confPath,
       '-g', `daemon off; master_process on; pid ${this.dir}/nginx.pid;`];
     this.proc = await spawnLogged('nginx', NGINX_BIN, args, { logDir: this.dir });
