@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A demo OpenID provider for trying Stepgate's browser half (and its bearer half)
 // locally: a real provider (npm oidc-provider) with a login page, a one-time-code
-// step for step-up, RP-initiated logout, and the token minting of demo/token-idp.mjs.
+// step for step-up, RP-initiated logout, and a /mint endpoint for bearer tokens.
 //
 //   node demo/oidc-idp.mjs --port 9000 --redirect-uri http://127.0.0.1:8080/stepgate/callback
 //
@@ -19,7 +19,7 @@
 // The one-time code is 123456; it is asked only when Stepgate asks for the mfa level
 // (acr_values urn:stepgate:loa:mfa or 2). Keys and sessions live in memory only.
 //
-// Bearer tokens, as demo/token-idp.mjs mints them:
+// Bearer tokens:
 //   GET /mint?user=alice               alice: password only (level basic)
 //   GET /mint?user=bob&level=mfa       bob: password + OTP (level mfa), group admins
 //   GET /mint?user=bob&level=basic     bob, password only: to watch a step-up challenge
@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 
 import { ACR_BASIC, ACR_MFA, MFA_CODE, OidcIdp, USERS } from '../test/integration/lib/oidc-idp.mjs';
 
-// What /mint may sign for each user (as demo/token-idp.mjs): alice has no second factor there.
+// What /mint may sign for each user: alice has no second factor here.
 const MINT_MAX_LEVEL = { alice: 'basic', bob: 'mfa' };
 const LEVELS = {
   basic: { acr: ACR_BASIC, amr: ['pwd'] },
