@@ -99,18 +99,28 @@ void HtmlPage(Response& response, unsigned status, std::string_view title,
     response.body() = std::move(body);
 }
 
-std::optional<session::SessionData> ReadSession(const Snapshot& snapshot, const Request& request,
-                                                std::int64_t now) {
+std::optional<std::string> SessionCookieValue(const Snapshot& snapshot, const Request& request) {
     if (!snapshot.session_sealer) return std::nullopt;
     auto cookies = RequestCookies(request);
     if (cookies.empty()) return std::nullopt;
-    const std::string& name = snapshot.config->session->cookie_name;
-    auto sealed = session::ReadCookie(cookies, name);
-    if (!sealed) return std::nullopt;
-    auto session = session::OpenSession(*snapshot.session_sealer, *sealed, name, now);
+    return session::ReadCookie(cookies, snapshot.config->session->cookie_name);
+}
+
+std::optional<session::SessionData> OpenSessionValue(const Snapshot& snapshot,
+                                                     std::string_view sealed, std::int64_t now) {
+    if (!snapshot.session_sealer) return std::nullopt;
+    auto session = session::OpenSession(*snapshot.session_sealer, sealed,
+                                        snapshot.config->session->cookie_name, now);
     if (!session) return std::nullopt;
     session->identity.level = core::LevelOf(snapshot.config->policy.levels, session->identity);
     return session;
+}
+
+std::optional<session::SessionData> ReadSession(const Snapshot& snapshot, const Request& request,
+                                                std::int64_t now) {
+    auto sealed = SessionCookieValue(snapshot, request);
+    if (!sealed) return std::nullopt;
+    return OpenSessionValue(snapshot, *sealed, now);
 }
 
 std::optional<std::string> RefreshSessionCookie(const Snapshot& snapshot,

@@ -12,6 +12,15 @@
 
 namespace stepgate::adapters {
 
+// The sealed session value the request carries: its session cookie, or that cookie's chunks
+// joined (session::ReadCookie). nullopt when sessions are off or the cookies are unusable.
+std::optional<std::string> SessionCookieValue(const Snapshot& snapshot, const Request& request);
+
+// The session a sealed value holds, if it opens, parses and is current at `now`, with its level
+// assigned under this snapshot's levels.
+std::optional<session::SessionData> OpenSessionValue(const Snapshot& snapshot,
+                                                     std::string_view sealed, std::int64_t now);
+
 // The session in the request's cookies, if it opens, parses and is current.
 std::optional<session::SessionData> ReadSession(const Snapshot& snapshot, const Request& request,
                                                 std::int64_t now);

@@ -10,6 +10,7 @@
 #include "adapters/browser.h"
 #include "adapters/client_address.h"
 #include "adapters/render.h"
+#include "adapters/session_cache.h"
 #include "adapters/token_cache.h"
 #include "common/encoding.h"
 #include "core/decide.h"
@@ -316,10 +317,25 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         }
     }
 
-    std::optional<session::SessionData> session;
+    // A session cookie: opened once per event loop and snapshot, then served from this
+    // thread's cache until the session's own expiry (see session_cache.h). `session` points
+    // into the cache or at `opened`, and is used before anything else touches the cache.
+    const session::SessionData* session = nullptr;
+    std::optional<session::SessionData> opened;
     if (!facts->has_bearer && !facts->cookies.empty()) {
-        session = ReadSession(*snapshot, request, runtime.clock().Now());
-        if (session) presented = &session->identity;
+        if (auto sealed = SessionCookieValue(*snapshot, request)) {
+            const std::int64_t now = runtime.clock().Now();
+            SessionCache& cache = ThisThreadSessionCache();
+            session = cache.Find(*sealed, snapshot.get(), now);
+            if (session == nullptr) {
+                opened = OpenSessionValue(*snapshot, *sealed, now);
+                if (opened) {
+                    cache.Insert(*sealed, *opened, snapshot);
+                    session = &*opened;
+                }
+            }
+        }
+        if (session != nullptr) presented = &session->identity;
     }
 
     if (token_error) {
@@ -333,7 +349,7 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
 
     RenderInput input{*config, *facts, *requirement, decision, presented, token_error};
     Render(input, response);
-    if (session && decision.outcome == core::Outcome::kAllow) {
+    if (session != nullptr && decision.outcome == core::Outcome::kAllow) {
         if (auto cookie =
                 RefreshSessionCookie(*snapshot, *session, request, runtime.clock().Now())) {
             response.set(bhttp::field::set_cookie, *cookie);
