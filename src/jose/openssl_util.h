@@ -15,6 +15,9 @@ namespace stepgate::jose::detail {
 struct EvpMdCtxDeleter {
     void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
+struct EvpMdDeleter {
+    void operator()(EVP_MD* md) const { EVP_MD_free(md); }
+};
 struct EvpPkeyCtxDeleter {
     void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
 };
@@ -35,6 +38,7 @@ struct OpensslFreeDeleter {
 };
 
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
+using EvpMdPtr = std::unique_ptr<EVP_MD, EvpMdDeleter>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
 using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
