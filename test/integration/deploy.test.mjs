@@ -1,7 +1,8 @@
 // The deployment files: the Kustomize base and the example overlay render with `kubectl
 // kustomize`, every object validates against the Kubernetes schemas (npm kubernetes-models),
-// the pod is locked down, the rendered ConfigMap passes `stepgate check`, and the Dockerfile's
-// runtime stage installs exactly the libraries the binary links.
+// the pod is locked down, the rendered ConfigMap passes `stepgate check`, nothing is published
+// but the example Ingress's four Stepgate pages, and the Dockerfile's runtime stage installs
+// exactly the libraries the binary links.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { describe, test } from 'node:test';
 
 import { parseAllDocuments } from 'yaml';
 
+import { PUBLIC_PAGES, parseYamlDocuments } from './lib/manifests.mjs';
 import { REPO_ROOT, STEPGATE_BIN } from './lib/stepgate.mjs';
 
 function render(dir) {
@@ -107,6 +109,26 @@ describe('example overlay (deploy/overlays/example)', () => {
     assert.equal(deployment.spec.template.spec.containers[0].image, 'registry.example.com/platform/stepgate:0.1.0');
     assert.equal(byKind(objects, 'Secret')[0].metadata.name, 'stepgate-secrets');
   });
+});
+
+describe('public routes: the base and the overlay publish nothing; the example Ingress only the pages', () => {
+  test('no Ingress in deploy/kubernetes or deploy/overlays/example: the Service stays internal', () => {
+    for (const dir of ['deploy/kubernetes', 'deploy/overlays/example']) {
+      const objects = render(dir);
+      assert.deepEqual(objects.filter((o) => o.kind === 'Ingress' || o.kind === 'HTTPRoute'), [], dir);
+      assert.equal(byKind(objects, 'Service')[0].spec.type, 'ClusterIP', dir);
+    }
+  });
+
+  test("deploy/examples/ingress-nginx/ingress.yaml: valid Ingresses; Stepgate's backend only on its four pages, Exact",
+      async () => {
+        const file = path.join(REPO_ROOT, 'deploy/examples/ingress-nginx/ingress.yaml');
+        const ingresses = parseYamlDocuments(fs.readFileSync(file, 'utf8'));
+        for (const object of ingresses) await validate(object);
+        const toStepgate = ingresses.flatMap((i) => i.spec.rules.flatMap((r) => r.http.paths
+            .filter((p) => p.backend.service.name === 'stepgate').map((p) => `${p.pathType} ${r.host}${p.path}`)));
+        assert.deepEqual(toStepgate, PUBLIC_PAGES.map((page) => `Exact auth.example.com/stepgate${page}`));
+      });
 });
 
 describe('container image (Dockerfile, checked statically: no engine runs here)', () => {

@@ -16,6 +16,7 @@ import { assertInvalidToken, assertStepUp } from './lib/challenge.mjs';
 import { EchoServer, rawHeaderValues } from './lib/echo.mjs';
 import { ACR_VALUES, Stack } from './lib/env.mjs';
 import { HAProxy } from './lib/haproxy.mjs';
+import { INTERNAL_ENDPOINTS, PUBLIC_PAGES } from './lib/manifests.mjs';
 import { LOOPBACK, makeTempDir, request, showResponse } from './lib/procs.mjs';
 import { REPO_ROOT } from './lib/stepgate.mjs';
 
@@ -209,13 +210,32 @@ describe('deploy/examples/haproxy: haproxy.cfg + stepgate.lua in a real HAProxy'
       }
     });
 
-    test("Stepgate's own host goes to the Stepgate backend, without a check", async () => {
+    test("Stepgate's browser pages go to the Stepgate backend, without a check", async () => {
       // (With the stand-in, so that no idle keep-alive connection delays the real Stepgate's stop.)
+      for (const page of PUBLIC_PAGES) {
+        stub.checks.length = 0;
+        const target = `/stepgate${page}?rd=x`;
+        const res = await request(`${stubHaproxy.url}${target}`, { headers: { Host: AUTH_HOST } });
+        assert.equal(res.status, 200, `${target}\n${showResponse(res)}`);
+        assert.equal(res.body, 'stepgate page');
+        assert.deepEqual(stub.checks.map((c) => c.url), [target], 'one request, the page itself');
+      }
+    });
+
+    test("nothing else of Stepgate's on its host: /auth, /metrics, the probes get HAProxy's 404", async () => {
       stub.checks.length = 0;
-      const res = await request(`${stubHaproxy.url}/stepgate/start?rd=x`, { headers: { Host: AUTH_HOST } });
-      assert.equal(res.status, 200, showResponse(res));
-      assert.equal(res.body, 'stepgate page');
-      assert.deepEqual(stub.checks.map((c) => c.url), ['/stepgate/start?rd=x'], 'one request, the page itself');
+      const spoof = { 'X-Original-URL': `http://${APP}/s/allow/x`, 'X-Original-Method': 'GET' };
+      for (const p of INTERNAL_ENDPOINTS) {
+        for (const target of [`/stepgate${p}`, p]) {
+          const res = await request(`${stubHaproxy.url}${target}`, { headers: { Host: AUTH_HOST, ...spoof } });
+          assert.equal(res.status, 404, `${target}\n${showResponse(res)}`);
+        }
+      }
+      for (const target of ['/stepgate', '/stepgate/', '/stepgate/start/', '/stepgate/%73tart', '/']) {
+        const res = await request(`${stubHaproxy.url}${target}`, { headers: { Host: `${AUTH_HOST}:443` } });
+        assert.equal(res.status, 404, `${target}\n${showResponse(res)}`);
+      }
+      assert.deepEqual(stub.checks.map((c) => c.url), [], 'nothing reached the Stepgate backend');
     });
 
     test('allow: every Set-Cookie of the answer reaches the browser, identity headers the application', async () => {

@@ -1,9 +1,10 @@
 // deploy/examples/ingress-nginx/ tested with a real nginx: the test reads the
-// Ingress manifests, renders each protected Ingress the way the ingress-nginx
-// controller renders auth-url / auth-signin / auth-response-headers
+// Ingress manifests, renders every Ingress the way the ingress-nginx controller
+// renders auth-url / auth-signin / auth-response-headers and path types
 // (lib/nginx.mjs), and checks what a browser, an API client and the
-// application behind see. Only the Stepgate address in auth-url is rewritten to
-// the local process; pins, signin URL and header list are the manifests' own.
+// application behind see, and what of Stepgate the public host publishes. Only
+// the Stepgate address in auth-url and the backends are rewritten to the local
+// processes; paths, pins, signin URL and header list are the manifests' own.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,8 +15,8 @@ import { assertStepUp } from './lib/challenge.mjs';
 import { EchoServer } from './lib/echo.mjs';
 import { ACR, ACR_VALUES, Stack } from './lib/env.mjs';
 import { Nginx } from './lib/nginx.mjs';
-import { makeTempDir, request, showResponse } from './lib/procs.mjs';
-import { parseYamlDocuments } from './lib/manifests.mjs';
+import { makeTempDir, rawRequest, request, showResponse } from './lib/procs.mjs';
+import { INTERNAL_ENDPOINTS, PUBLIC_PAGES, parseYamlDocuments } from './lib/manifests.mjs';
 import { REPO_ROOT } from './lib/stepgate.mjs';
 
 const MANIFEST = path.join(REPO_ROOT, 'deploy/examples/ingress-nginx/ingress.yaml');
@@ -30,6 +31,7 @@ describe('deploy/examples/ingress-nginx through a real nginx', () => {
   const api = byName['app-api'];
   const own = byName.stepgate;
   const host = browser.spec.rules[0].host;
+  const authHost = own.spec.rules[0].host;
   const apiPath = api.spec.rules[0].http.paths[0].path;
 
   // Stepgate's public_url is the origin + path the manifests route to it.
@@ -50,18 +52,21 @@ describe('deploy/examples/ingress-nginx through a real nginx', () => {
     const rendered = [];
     for (const ing of ingresses) {
       const ann = ing.metadata.annotations ?? {};
-      if (!ann[`${A}auth-url`]) continue; // Stepgate's own Ingress: no auth
-      const authUrl = new URL(ann[`${A}auth-url`]);
+      const authUrl = ann[`${A}auth-url`] && new URL(ann[`${A}auth-url`]);
       for (const rule of ing.spec.rules) {
         for (const p of rule.http.paths) {
+          const backend = p.backend.service.name;
+          assert.ok(['app', 'stepgate'].includes(backend), backend);
           rendered.push({
-            name: ing.metadata.name,
+            name: `${ing.metadata.name}${p.path}`,
             host: rule.host,
             path: p.path,
-            authUrl: `${stack.stepgate.url}${authUrl.pathname}${authUrl.search}`,
+            pathType: p.pathType,
+            // Stepgate's own Ingress has none: its pages are the login.
+            authUrl: authUrl && `${stack.stepgate.url}${authUrl.pathname}${authUrl.search}`,
             signinUrl: ann[`${A}auth-signin`],
             responseHeaders: ann[`${A}auth-response-headers`]?.split(',').map((s) => s.trim()),
-            upstream: echo.url,
+            upstream: backend === 'stepgate' ? stack.stepgate.url : echo.url,
           });
         }
       }
@@ -104,9 +109,11 @@ describe('deploy/examples/ingress-nginx through a real nginx', () => {
       assert.equal(api.metadata.annotations[`${A}auth-signin`], undefined);
     });
 
-    test("Stepgate's own Ingress routes public_url's path, without auth annotations", () => {
+    test("Stepgate's own Ingress routes exactly its four browser pages under public_url, without auth", () => {
+      assert.equal(own.spec.rules.length, 1);
       const r = own.spec.rules[0];
-      assert.equal(`https://${r.host}${r.http.paths[0].path}`, publicUrl);
+      assert.deepEqual(r.http.paths.map((p) => [`https://${r.host}${p.path}`, p.pathType]),
+          PUBLIC_PAGES.map((page) => [`${publicUrl}${page}`, 'Exact']));
       assert.equal(Object.keys(own.metadata.annotations ?? {}).some((k) => k.startsWith(`${A}auth-`)), false);
     });
   });
@@ -181,19 +188,67 @@ describe('deploy/examples/ingress-nginx through a real nginx', () => {
       assert.equal(h['x-auth-request-level'], 'mfa', JSON.stringify(h));
     });
 
-    test("the signin URL, served under Stepgate's own Ingress path, asks the provider for the pins", async () => {
+    test("the signin URL, through Stepgate's own Ingress, asks the provider for the pins", async () => {
       const redirect = await via('/dashboard');
       const loc = new URL(redirect.headers.location);
-      // What the stepgate Ingress forwards: the same path and query, to Stepgate.
-      const res = await request(`${stack.stepgate.url}${loc.pathname}${loc.search}`, {
+      assert.equal(loc.host, authHost);
+      const res = await request(`${nginx.url}${loc.pathname}${loc.search}`, {
         headers: { Host: loc.host, Accept: 'text/html' },
       });
-      assert.equal(res.status, 302, showResponse(res));
+      assert.equal(res.status, 302, `${showResponse(res)}\n${await nginx.errorLog()}`);
       const idp = new URL(res.headers.location);
       assert.equal(`${idp.origin}${idp.pathname}`, `${stack.issuer.issuer}/authorize`, showResponse(res));
       assert.equal(idp.searchParams.get('acr_values'), ACR_VALUES.mfa, showResponse(res));
       assert.equal(idp.searchParams.get('max_age'), '300', showResponse(res));
       assert.equal(idp.searchParams.get('redirect_uri'), `${publicUrl.replace(/^https:/, 'http:')}/callback`);
+    });
+  });
+
+  describe("Stepgate's own Ingress: the browser pages, nothing else", () => {
+    const prefix = new URL(publicUrl).pathname;
+    const viaAuth = (p, headers = {}) => request(`${nginx.url}${p}`, { headers: { Host: authHost, ...headers } });
+
+    /** nginx's own 404 (the controller's default backend), not an answer of Stepgate's. */
+    function assertNotPublished(res, what) {
+      assert.equal(res.status, 404, `${what}\n${showResponse(res)}`);
+      assert.match(res.body, /<center>nginx<\/center>/, `${what}: the 404 must be nginx's\n${showResponse(res)}`);
+    }
+
+    test('/auth, /forward-auth, /ext-authz/, /metrics and the probes under public_url: 404 from nginx', async () => {
+      const spoof = { 'X-Original-URL': `https://${host}/dashboard`, 'X-Original-Method': 'GET',
+        Authorization: `Bearer ${await stack.mfaToken()}` };
+      for (const p of INTERNAL_ENDPOINTS) {
+        for (const target of [`${prefix}${p}`, p]) assertNotPublished(await viaAuth(target, spoof), target);
+      }
+      for (const target of [prefix, `${prefix}/`, `${prefix}/start/`, `${prefix}/start/x`, '/']) {
+        assertNotPublished(await viaAuth(target), target);
+      }
+    });
+
+    test('the four pages reach Stepgate', async () => {
+      const rd = encodeURIComponent(`http://${host}/dashboard`);
+      const start = await viaAuth(`${prefix}/start?rd=${rd}`, { Accept: 'text/html' });
+      assert.equal(start.status, 302, showResponse(start));
+      const idp = new URL(start.headers.location);
+      assert.equal(`${idp.origin}${idp.pathname}`, `${stack.issuer.issuer}/authorize`, showResponse(start));
+      const whoami = await viaAuth(`${prefix}/whoami`);
+      assert.equal(whoami.status, 401, showResponse(whoami));
+      const logout = await viaAuth(`${prefix}/logout?rd=${rd}`);
+      assert.equal(logout.status, 302, showResponse(logout));
+      const callback = await viaAuth(`${prefix}/callback?state=x&code=y`, { Accept: 'text/html' });
+      assert.equal(callback.status, 400, `Stepgate refuses a made-up state\n${showResponse(callback)}`);
+      assert.doesNotMatch(callback.body, /<center>nginx<\/center>/, showResponse(callback));
+    });
+
+    test('a path nginx only normalizes to a page reaches Stepgate as sent: a decision endpoint refuses it', async () => {
+      // The controller proxies the client's own request line; nginx matched its normalized
+      // form, /stepgate/start. Stepgate reads /ext-authz/ + "/../../stepgate/start" and refuses
+      // the dot segments (400, CONTRACT.md) instead of deciding on them.
+      const raw = await rawRequest(nginx.port, `GET ${prefix}/ext-authz/../..${prefix}/start HTTP/1.1\r\n` +
+          `Host: ${authHost}\r\nAccept: text/html\r\nConnection: close\r\n\r\n`);
+      assert.equal(raw.status, 400, raw.raw);
+      assert.equal(raw.headers.location, undefined, raw.raw);
+      assert.doesNotMatch(raw.raw, /x-auth-request-/i);
     });
   });
 });

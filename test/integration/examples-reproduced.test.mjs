@@ -19,12 +19,14 @@ import { after, before, describe, test } from 'node:test';
 import { assertInvalidToken, assertStepUp } from './lib/challenge.mjs';
 import { ACR, ACR_VALUES, Stack } from './lib/env.mjs';
 import { request, showResponse } from './lib/procs.mjs';
-import { parseYamlDocuments } from './lib/manifests.mjs';
+import { INTERNAL_ENDPOINTS, PUBLIC_PAGES, parseYamlDocuments } from './lib/manifests.mjs';
 import { REPO_ROOT } from './lib/stepgate.mjs';
 
 const EXAMPLES = path.join(REPO_ROOT, 'deploy/examples');
 const APP = 'app.example.com';
-const PUBLIC_URL = 'http://auth.example.com/stepgate'; // as deploy/kubernetes, but http for the test
+const AUTH_HOST = 'auth.example.com';
+const PUBLIC_URL = `http://${AUTH_HOST}/stepgate`; // as deploy/kubernetes, but http for the test
+const PUBLIC_PATH = new URL(PUBLIC_URL).pathname;
 const CLIENT_IP = '203.0.113.7';
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -40,6 +42,47 @@ const lower = (list) => (list ?? []).map((s) => s.toLowerCase());
 /** Istio-style header patterns: exact, "prefix*", "*suffix" (case-insensitive). */
 const headerMatches = (patterns, name) => lower(patterns).some((p) =>
   p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : p.startsWith('*') ? name.endsWith(p.slice(1)) : p === name);
+
+/**
+ * Traefik's router for the rule forms the examples use, `Host(`h`)` with `PathPrefix(`p`)` or
+ * with `Path(`a`) || Path(`b`) ...` (exact paths); default priority: the longest rule first.
+ * Anything else in a rule fails the test instead of being guessed at.
+ */
+function traefikRoute(ingressRoutes, host, target) {
+  const p = target.split('?')[0];
+  const all = ingressRoutes.flatMap((r) => r.spec.routes).sort((a, b) => b.match.length - a.match.length);
+  return all.find((r) => {
+    const rest = r.match.replace(/\b(Host|PathPrefix|Path)\(`[^`]+`\)|&&|\|\||[()\s]/g, '');
+    assert.equal(rest, '', `a Traefik rule this test does not read: ${r.match}`);
+    const h = /\bHost\(`([^`]+)`\)/.exec(r.match)?.[1];
+    const prefix = /\bPathPrefix\(`([^`]+)`\)/.exec(r.match)?.[1];
+    const exact = [...r.match.matchAll(/\bPath\(`([^`]+)`\)/g)].map((m) => m[1]);
+    return h === host && (!prefix || p.startsWith(prefix)) && (!exact.length || exact.includes(p));
+  });
+}
+
+/**
+ * The Gateway API HTTPRoute (and its backend) that serves host + path, by the spec's matching:
+ * hostnames, then Exact over the longest PathPrefix (prefixes match whole path elements).
+ * Undefined: the gateway answers 404.
+ */
+function gatewayRoute(httpRoutes, host, target) {
+  const p = target.split('?')[0];
+  let best;
+  for (const route of httpRoutes.filter((r) => (r.spec.hostnames ?? [host]).includes(host))) {
+    for (const rule of route.spec.rules) {
+      for (const m of rule.matches ?? [{ path: { type: 'PathPrefix', value: '/' } }]) {
+        const { type = 'PathPrefix', value = '/' } = m.path ?? {};
+        assert.ok(['Exact', 'PathPrefix'].includes(type), `a path match this test does not read: ${type}`);
+        const base = value.replace(/\/$/, '');
+        const hit = type === 'Exact' ? p === value : p === base || p.startsWith(`${base}/`) || value === '/';
+        const rank = type === 'Exact' ? Infinity : value.length;
+        if (hit && (!best || rank > best.rank)) best = { rank, route, backend: rule.backendRefs?.[0]?.name };
+      }
+    }
+  }
+  return best;
+}
 
 describe('examples reproduced: Traefik, Gateway API, Envoy Gateway, Istio', () => {
   const stack = new Stack({ withNginx: false, stepgateOverrides: { public_url: PUBLIC_URL } });
@@ -89,12 +132,7 @@ describe('examples reproduced: Traefik, Gateway API, Envoy Gateway, Istio', () =
 
     /** The route Traefik picks (default priority: the longest rule first) and its ForwardAuth config. */
     function routeFor(host, p) {
-      const all = ingressRoutes.flatMap((r) => r.spec.routes).sort((a, b) => b.match.length - a.match.length);
-      const route = all.find((r) => {
-        const h = /Host\(`([^`]+)`\)/.exec(r.match)?.[1];
-        const prefix = /PathPrefix\(`([^`]+)`\)/.exec(r.match)?.[1];
-        return h === host && (!prefix || p.startsWith(prefix));
-      });
+      const route = traefikRoute(ingressRoutes, host, p);
       assert.ok(route, `no IngressRoute for ${host}${p}`);
       const names = (route.middlewares ?? []).map((m) => m.name);
       return { route, names, forwardAuth: names.length ? forwardAuthOf[names[0]] : undefined };
@@ -144,7 +182,7 @@ describe('examples reproduced: Traefik, Gateway API, Envoy Gateway, Istio', () =
         assert.equal(new URL(fa.address).pathname, '/forward-auth', m.metadata.name);
         for (const h of IDENTITY_HEADERS) assert.ok(headerMatches(fa.authResponseHeaders, h), `${m.metadata.name}: ${h}`);
       }
-      const own = routeFor('auth.example.com', '/stepgate/start');
+      const own = routeFor(AUTH_HOST, `${PUBLIC_PATH}/start`);
       assert.deepEqual(own.names, [], "Stepgate's own route has no middleware");
     });
 
@@ -358,4 +396,68 @@ describe('examples reproduced: Traefik, Gateway API, Envoy Gateway, Istio', () =
           });
     });
   }
+
+  // ------------------------------------------------ Stepgate's own public route
+  describe(`Stepgate's public route (${AUTH_HOST}): its four browser pages, nothing else`, () => {
+    const pages = PUBLIC_PAGES.map((page) => `${PUBLIC_PATH}${page}`);
+    const traefikRoutes = () => read('traefik/ingressroute.yaml').filter((d) => d.kind === 'IngressRoute');
+    const httpRoutes = (rel) => read(rel).filter((d) => d.kind === 'HTTPRoute');
+    /** Per example: the backend service its public routes send host + path to, or undefined (404). */
+    const examples = {
+      traefik: (host, p) => traefikRoute(traefikRoutes(), host, p)?.services[0].name,
+      'gateway-api': (host, p) => gatewayRoute(httpRoutes('gateway-api/httproute.yaml'), host, p)?.backend,
+      'envoy-gateway': (host, p) => gatewayRoute(httpRoutes('envoy-gateway/httproutes.yaml'), host, p)?.backend,
+    };
+
+    test('manifests: Traefik matches the four pages with Path, the HTTPRoutes with Exact', () => {
+      const own = traefikRoutes().find((r) => r.metadata.name === 'stepgate').spec.routes;
+      assert.equal(own.length, 1);
+      assert.doesNotMatch(own[0].match, /PathPrefix/);
+      assert.deepEqual([...own[0].match.matchAll(/\bPath\(`([^`]+)`\)/g)].map((m) => m[1]), pages);
+      for (const rel of ['gateway-api/httproute.yaml', 'envoy-gateway/httproutes.yaml']) {
+        const route = httpRoutes(rel).find((r) => r.metadata.name === 'stepgate');
+        assert.deepEqual(route.spec.hostnames, [AUTH_HOST], rel);
+        const matches = route.spec.rules.flatMap((r) => r.matches.map((m) => [m.path.type, m.path.value]));
+        assert.deepEqual(matches, pages.map((p) => ['Exact', p]), rel);
+      }
+    });
+
+    test('Istio: no public route for Stepgate in the example (the gateway asks it through the Service)', () => {
+      const kinds = ['istio/istio-operator.yaml', 'istio/authorizationpolicy.yaml'].flatMap((rel) => read(rel))
+          .map((d) => d.kind);
+      assert.deepEqual(kinds.filter((k) => !['IstioOperator', 'AuthorizationPolicy'].includes(k)), []);
+    });
+
+    for (const [name, route] of Object.entries(examples)) {
+      test(`${name}: /auth, /forward-auth, /ext-authz/, /metrics and the probes are not routed (the proxy's 404)`,
+          () => {
+            for (const p of INTERNAL_ENDPOINTS) {
+              for (const target of [`${PUBLIC_PATH}${p}`, p]) {
+                assert.equal(route(AUTH_HOST, target), undefined, `${AUTH_HOST}${target}`);
+              }
+            }
+            for (const target of [PUBLIC_PATH, `${PUBLIC_PATH}/`, `${PUBLIC_PATH}/start/x`, '/']) {
+              assert.equal(route(AUTH_HOST, target), undefined, `${AUTH_HOST}${target}`);
+            }
+          });
+
+      test(`${name}: the URLs of a sign-in reach Stepgate (/start from a deny, /callback, /logout, /whoami)`,
+          async () => {
+            // The /start URL Stepgate's own decision sends a browser to.
+            const deny = await request(`${sg.url}/ext-authz/orders`, { headers: { Host: APP, Accept: 'text/html' } });
+            assert.equal(deny.status, 302, showResponse(deny));
+            const start = new URL(deny.headers.location);
+            assert.equal(route(start.host, `${start.pathname}${start.search}`), 'stepgate', start.href);
+            const res = await request(`${sg.url}${start.pathname}${start.search}`,
+                { headers: { Host: start.host, Accept: 'text/html' } });
+            assert.equal(res.status, 302, showResponse(res));
+            const idp = new URL(res.headers.location);
+            assert.equal(`${idp.origin}${idp.pathname}`, `${stack.issuer.issuer}/authorize`, showResponse(res));
+            // Where the provider sends the browser back.
+            const callback = new URL(idp.searchParams.get('redirect_uri'));
+            assert.equal(route(callback.host, callback.pathname), 'stepgate', callback.href);
+            for (const page of pages) assert.equal(route(AUTH_HOST, `${page}?rd=x`), 'stepgate', page);
+          });
+    }
+  });
 });

@@ -9,3 +9,12 @@ export function parseYamlDocuments(text) {
     return doc.toJS();
   }).filter((d) => d !== null && d !== undefined);
 }
+
+// Stepgate's browser pages: all that its public route may publish under public_url's path
+// (docs/SECURITY.md).
+export const PUBLIC_PAGES = ['/start', '/callback', '/logout', '/whoami'];
+
+// Every other endpoint Stepgate serves, also under public_url's path: never public. The
+// ext-authz ones carry an original path, as a gateway's check request does.
+export const INTERNAL_ENDPOINTS = ['/auth', '/forward-auth', '/ext-authz/orders', '/ext-authz-pinned/level=mfa/orders',
+  '/metrics', '/healthz', '/readyz'];

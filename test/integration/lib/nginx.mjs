@@ -16,6 +16,10 @@
 //   - nginx's auth_request itself copies WWW-Authenticate of a 401 answer to the
 //     client response; 403 passes without headers; anything else becomes 500;
 //   - auth-signin (optional) → error_page 401 = @signin … return 302 <signin>?rd=…
+//   - an Ingress without auth-url (Stepgate's own) is a plain proxied location;
+//     pathType Exact → `location = <path>`;
+//   - a host where no Ingress has the path / gets `location /` of the default
+//     backend: 404 for every other path.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -68,8 +72,10 @@ function q(value) {
  * Renders one Ingress host as a server block.
  * @param {object} ing
  * @param {string} ing.host          server_name (the Ingress host)
- * @param {string} [ing.path]        Ingress path (Prefix), default '/'
- * @param {string} ing.authUrl       the auth-url annotation (may carry query pins)
+ * @param {string} [ing.path]        Ingress path, default '/'
+ * @param {string} [ing.pathType]    'Prefix' (default) or 'Exact'
+ * @param {string} [ing.authUrl]     the auth-url annotation (may carry query pins);
+ *                                   absent: no auth (Stepgate's own Ingress)
  * @param {string[]} [ing.responseHeaders] the auth-response-headers annotation
  * @param {string} [ing.signinUrl]   the auth-signin annotation (absent: 401 reaches the client)
  * @param {string} ing.upstream      backend URL, e.g. http://127.0.0.1:PORT
@@ -93,10 +99,16 @@ export function renderHost(ings, listenPort, { hostGuard = false } = {}) {
   const paths = new Set();
   for (const ing of ings) {
     if (ing.host !== host) throw new Error(`renderHost: ${ing.host} is not ${host}`);
-    const p = ing.path ?? '/';
-    if (paths.has(p)) throw new Error(`renderHost: two Ingresses for ${host}${p}`);
+    const p = locationOf(ing);
+    if (paths.has(p)) throw new Error(`renderHost: two Ingresses for ${host} ${p}`);
     paths.add(p);
   }
+  // The controller routes the rest of a host to its default backend (404).
+  const defaultBackend = paths.has('/') ? '' : `
+        location / {
+            return 404;
+        }
+`;
   return `
     ## start server ${host}
     server {
@@ -105,87 +117,29 @@ export function renderHost(ings, listenPort, { hostGuard = false } = {}) {
 
         set $proxy_upstream_name "-";
 ${hostGuard ? HOST_GUARD_SERVER_SNIPPET : ''}
-${ings.map((ing) => renderLocations(ing)).join('')}
+${ings.map((ing) => renderLocations(ing)).join('')}${defaultBackend}
     }
     ## end server ${host}
 `;
 }
 
-/** The locations of one Ingress (path): auth, signin (optional), protected. */
+/** The location match of an Ingress path: `= /p` for Exact, `/p` for Prefix. */
+function locationOf(ing) {
+  const pathType = ing.pathType ?? 'Prefix';
+  if (pathType !== 'Prefix' && pathType !== 'Exact') throw new Error(`renderHost: pathType ${pathType}`);
+  return `${pathType === 'Exact' ? '= ' : ''}${ing.path ?? '/'}`;
+}
+
+/** The locations of one Ingress (path): auth and signin (optional), then the route itself. */
 function renderLocations(ing) {
   const locPath = ing.path ?? '/';
-  const authPath = authLocationName(locPath);
-  const authUrl = new URL(ing.authUrl);
-  const responseHeaders = ing.responseHeaders ?? AUTH_RESPONSE_HEADERS;
   const upstreamName = `${ing.name ?? ing.host}-upstream-80`.replace(/[^A-Za-z0-9_.-]/g, '-');
-
-  const headerLines = [];
-  responseHeaders.forEach((h, i) => {
-    const hvar = h.toLowerCase().replace(/-/g, '_');
-    headerLines.push(`            auth_request_set $authHeader${i} $upstream_http_${hvar};`);
-    headerLines.push(`            proxy_set_header '${h}' $authHeader${i};`);
-  });
-
-  let signinLocation = '';
-  let signinDirectives = '';
-  if (ing.signinUrl) {
-    // buildAuthSignURL: rd=$pass_access_scheme://$http_host$escaped_request_uri, '&rd=' when a query exists.
-    const sep = ing.signinUrl.includes('?') ? '&' : '?';
-    const param = ing.signinRedirectParam ?? 'rd';
-    const signinName = `@${crypto.createHash('sha1').update(locPath + ing.signinUrl).digest('hex')}`;
-    signinLocation = `
-        location ${signinName} {
-            internal;
-            add_header Set-Cookie $auth_cookie;
-            return 302 ${ing.signinUrl}${sep}${param}=$pass_access_scheme://$http_host$escaped_request_uri;
-        }
-`;
-    signinDirectives = `
-            set_escape_uri $escaped_request_uri $request_uri;
-            error_page 401 = ${signinName};`;
-  }
+  const auth = ing.authUrl ? renderAuth(ing, upstreamName) : { locations: '', directives: '' };
 
   return `
         ## Ingress ${ing.name ?? ing.host} path ${locPath}
-        location = ${authPath} {
-            internal;
-
-            access_log off;
-
-            # ngx_auth_request module overrides variables in the parent request,
-            # therefore we have to explicitly set this variable again so that when the parent request
-            # resumes it has the correct value set for this variable so that Lua can pick backend correctly
-            set $proxy_upstream_name ${q(upstreamName)};
-
-            proxy_pass_request_body     off;
-            proxy_set_header            Content-Length          "";
-            proxy_set_header            X-Forwarded-Proto       "";
-            proxy_set_header            X-Request-ID            $req_id;
-
-            proxy_set_header            Host                    ${authUrl.hostname};
-            proxy_set_header            X-Original-URL          $scheme://$http_host$request_uri;
-            proxy_set_header            X-Original-Method       $request_method;
-            proxy_set_header            X-Sent-From             "nginx-ingress-controller";
-            proxy_set_header            X-Real-IP               $remote_addr;
-            proxy_set_header            X-Forwarded-For         $remote_addr;
-
-            proxy_set_header            X-Auth-Request-Redirect $request_uri;
-
-            proxy_buffering                         off;
-            proxy_buffer_size                       4k;
-            proxy_buffers                           4 4k;
-            proxy_request_buffering                 on;
-
-            proxy_ssl_server_name       on;
-            proxy_pass_request_headers  on;
-            client_max_body_size        1m;
-
-            proxy_http_version 1.1;
-            set $target ${q(ing.authUrl)};
-            proxy_pass $target;
-        }
-${signinLocation}
-        location ${locPath} {
+${auth.locations}
+        location ${locationOf(ing)} {
             set $namespace      "stepgate-it";
             set $ingress_name   ${q(ing.name ?? ing.host)};
             set $service_name   "echo";
@@ -203,13 +157,7 @@ ${signinLocation}
             set $pass_port           $pass_server_port;
 
             set $proxy_alternative_upstream_name "";
-
-            # this location requires authentication
-            auth_request        ${authPath};
-            auth_request_set    $auth_cookie $upstream_http_set_cookie;
-            add_header          Set-Cookie $auth_cookie;
-${headerLines.join('\n')}
-${signinDirectives}
+${auth.directives}
 
             client_max_body_size                    1m;
 
@@ -256,6 +204,92 @@ ${signinDirectives}
             proxy_redirect                          off;
         }
 `;
+}
+
+/**
+ * The auth-url part of an Ingress: the internal auth location (and the signin
+ * location), and the directives of the protected location that use them.
+ */
+function renderAuth(ing, upstreamName) {
+  const locPath = ing.path ?? '/';
+  const authPath = authLocationName(locPath, ing.pathType);
+  const authUrl = new URL(ing.authUrl);
+  const responseHeaders = ing.responseHeaders ?? AUTH_RESPONSE_HEADERS;
+
+  const headerLines = [];
+  responseHeaders.forEach((h, i) => {
+    const hvar = h.toLowerCase().replace(/-/g, '_');
+    headerLines.push(`            auth_request_set $authHeader${i} $upstream_http_${hvar};`);
+    headerLines.push(`            proxy_set_header '${h}' $authHeader${i};`);
+  });
+
+  let signinLocation = '';
+  let signinDirectives = '';
+  if (ing.signinUrl) {
+    // buildAuthSignURL: rd=$pass_access_scheme://$http_host$escaped_request_uri, '&rd=' when a query exists.
+    const sep = ing.signinUrl.includes('?') ? '&' : '?';
+    const param = ing.signinRedirectParam ?? 'rd';
+    const signinName = `@${crypto.createHash('sha1').update(locPath + ing.signinUrl).digest('hex')}`;
+    signinLocation = `
+        location ${signinName} {
+            internal;
+            add_header Set-Cookie $auth_cookie;
+            return 302 ${ing.signinUrl}${sep}${param}=$pass_access_scheme://$http_host$escaped_request_uri;
+        }
+`;
+    signinDirectives = `
+            set_escape_uri $escaped_request_uri $request_uri;
+            error_page 401 = ${signinName};`;
+  }
+
+  return {
+    locations: `
+        location = ${authPath} {
+            internal;
+
+            access_log off;
+
+            # ngx_auth_request module overrides variables in the parent request,
+            # therefore we have to explicitly set this variable again so that when the parent request
+            # resumes it has the correct value set for this variable so that Lua can pick backend correctly
+            set $proxy_upstream_name ${q(upstreamName)};
+
+            proxy_pass_request_body     off;
+            proxy_set_header            Content-Length          "";
+            proxy_set_header            X-Forwarded-Proto       "";
+            proxy_set_header            X-Request-ID            $req_id;
+
+            proxy_set_header            Host                    ${authUrl.hostname};
+            proxy_set_header            X-Original-URL          $scheme://$http_host$request_uri;
+            proxy_set_header            X-Original-Method       $request_method;
+            proxy_set_header            X-Sent-From             "nginx-ingress-controller";
+            proxy_set_header            X-Real-IP               $remote_addr;
+            proxy_set_header            X-Forwarded-For         $remote_addr;
+
+            proxy_set_header            X-Auth-Request-Redirect $request_uri;
+
+            proxy_buffering                         off;
+            proxy_buffer_size                       4k;
+            proxy_buffers                           4 4k;
+            proxy_request_buffering                 on;
+
+            proxy_ssl_server_name       on;
+            proxy_pass_request_headers  on;
+            client_max_body_size        1m;
+
+            proxy_http_version 1.1;
+            set $target ${q(ing.authUrl)};
+            proxy_pass $target;
+        }
+${signinLocation}`,
+    directives: `
+            # this location requires authentication
+            auth_request        ${authPath};
+            auth_request_set    $auth_cookie $upstream_http_set_cookie;
+            add_header          Set-Cookie $auth_cookie;
+${headerLines.join('\n')}
+${signinDirectives}`,
+  };
 }
 
 /** Ingresses grouped by host, in the order hosts first appear. */
