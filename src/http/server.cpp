@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <unordered_set>
+#include <charconv>
+#include <cstring>
 #include <vector>
 
 #include "config/config.h"
@@ -23,7 +25,27 @@ using observability::LogLevel;
 
 namespace {
 
+// Every I/O object of a loop is bound to the loop's concrete executor: no type-erased
+// any_io_executor to copy and destroy on each operation.
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>, Executor>;
+using SteadyClock = std::chrono::steady_clock;
+
+// How often a loop looks for connections past their deadline: a read timeout fires between
+// kReadTimeoutSeconds and kReadTimeoutSeconds + this.
+constexpr auto kTimeoutSweepInterval = std::chrono::seconds(1);
+// The read buffer starts small (idle connections are cheap) and grows to hold a whole request
+// head: the parser needs the head in one piece and refuses it past kMaxRequestHeadBytes. Bodies
+// are consumed as they arrive. A chunk header or trailer that fills the buffer is refused like
+// an oversized head.
+constexpr std::size_t kInitialReadBufferBytes = 2048;
+constexpr std::size_t kMaxReadBufferBytes = kMaxRequestHeadBytes + kMaxRequestBodyBytes;
+
 class Session;
+using SessionRef = std::shared_ptr<Session>;
 
 // "chunked", alone (case-insensitive, surrounding spaces allowed): the only transfer coding a
 // request to Stepgate may use.
@@ -40,92 +62,174 @@ bool IsChunkedOnly(std::string_view coding) {
     return true;
 }
 
-// The sessions of one event loop, touched only on that loop's thread: at shutdown, idle
-// keep-alive connections are closed at once instead of waiting out the drain bound.
+// The sessions of one event loop, touched only on that loop's thread: the timeout sweep walks
+// them, and at shutdown idle keep-alive connections are closed at once instead of waiting out
+// the drain bound.
 struct SessionRegistry {
-    std::unordered_set<Session*> sessions;
+    std::vector<Session*> sessions;  // each session knows its index: O(1) removal
     bool draining = false;
+    Timer* sweep = nullptr;  // the loop's sweep timer; null once the loop is being destroyed
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session {
  public:
-    Session(tcp::socket socket, adapters::Runtime& runtime, oidc::Provider* provider,
+    Session(Socket socket, adapters::Runtime& runtime, oidc::Provider* provider,
             asio::thread_pool& workers, SessionRegistry& registry)
-        : stream_(std::move(socket)),
+        : socket_(std::move(socket)),
           runtime_(runtime),
           provider_(provider),
           workers_(workers),
           registry_(registry) {
         beast::error_code ec;
-        auto endpoint = stream_.socket().remote_endpoint(ec);
+        auto endpoint = socket_.remote_endpoint(ec);
         if (!ec) connection_.peer_address = endpoint.address().to_string();
-        stream_.socket().set_option(tcp::no_delay(true), ec);
+        socket_.set_option(tcp::no_delay(true), ec);
     }
 
-    ~Session() { registry_.sessions.erase(this); }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
-    void Run() {
-        registry_.sessions.insert(this);
-        Read();
+    ~Session() {
+        // Swap-remove from the registry.
+        Session* last = registry_.sessions.back();
+        registry_.sessions[index_] = last;
+        last->index_ = index_;
+        registry_.sessions.pop_back();
+        // Draining and the last connection gone: let the loop run out of work.
+        if (registry_.draining && registry_.sessions.empty() && registry_.sweep != nullptr)
+            registry_.sweep->cancel();
+    }
+
+    // The session lives as long as a reference to it: the one held by the operation in flight
+    // (a read, a write, deferred work, a key refresh) and passed from each to the next.
+    static void Run(SessionRef self) {
+        Session& session = *self;
+        session.index_ = session.registry_.sessions.size();
+        session.registry_.sessions.push_back(&session);
+        session.buffer_ = std::make_unique<char[]>(kInitialReadBufferBytes);
+        session.capacity_ = kInitialReadBufferBytes;
+        session.Read(std::move(self));
     }
 
     // Shutdown: a connection waiting for its next request is closed now; one with a request
     // in flight finishes it (its answer says Connection: close).
     void CloseIfIdle() {
-        if (!waiting_for_request_ || buffer_.size() != 0) return;
+        if (!waiting_for_request_ || begin_ != end_ || parser_->got_some()) return;
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.socket().close(ec);
+        socket_.shutdown(tcp::socket::shutdown_both, ec);
+        socket_.close(ec);
+    }
+
+    // The timeout sweep: the request did not arrive complete (or its answer could not be
+    // written) before the deadline. The operation in flight ends with operation_aborted.
+    void CloseIfExpired(SteadyClock::time_point now) {
+        if (deadline_ > now) return;
+        deadline_ = SteadyClock::time_point::max();
+        beast::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_both, ec);
+        socket_.close(ec);
     }
 
  private:
-    void Read() {
+    void Read(SessionRef self) {
         parser_.emplace();
         parser_->header_limit(kMaxRequestHeadBytes);
         parser_->body_limit(kMaxRequestBodyBytes);
-        stream_.expires_after(std::chrono::seconds(kReadTimeoutSeconds));
+        parser_->eager(true);
+        // One deadline for the request to arrive complete and its answer to be written.
+        deadline_ = SteadyClock::now() + std::chrono::seconds(kReadTimeoutSeconds);
         waiting_for_request_ = true;
-        if (registry_.draining && buffer_.size() == 0) return Close();
-        bhttp::async_read(
-            stream_, buffer_, *parser_,
-            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+        if (registry_.draining && begin_ == end_) return Close();
+        Parse(std::move(self));
     }
 
-    void OnRead(beast::error_code ec) {
+    // Feeds the buffered bytes to the parser (a pipelined request may already be there), and
+    // reads more while it needs them. The error codes are those of bhttp::async_read.
+    void Parse(SessionRef self) {
+        while (begin_ != end_) {
+            beast::error_code ec;
+            const std::size_t used =
+                parser_->put(asio::const_buffer(buffer_.get() + begin_, end_ - begin_), ec);
+            begin_ += used;
+            if (ec == bhttp::error::need_more) break;
+            if (ec || parser_->is_done()) return OnRead(std::move(self), ec);
+            if (used == 0) break;
+        }
+        if (begin_ == end_) {
+            begin_ = end_ = 0;
+        } else if (begin_ != 0) {
+            std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        if (end_ == capacity_) {
+            if (capacity_ >= kMaxReadBufferBytes)
+                return OnRead(std::move(self), bhttp::error::buffer_overflow);
+            const std::size_t capacity = std::min(capacity_ * 2, kMaxReadBufferBytes);
+            auto grown = std::make_unique<char[]>(capacity);
+            std::memcpy(grown.get(), buffer_.get(), end_);
+            buffer_ = std::move(grown);
+            capacity_ = capacity;
+        }
+        socket_.async_read_some(
+            asio::mutable_buffer(buffer_.get() + end_, capacity_ - end_),
+            [this, self = std::move(self)](beast::error_code ec, std::size_t n) mutable {
+                if (ec == asio::error::eof) {
+                    if (!parser_->got_some())
+                        return OnRead(std::move(self), bhttp::error::end_of_stream);
+                    ec = {};
+                    parser_->put_eof(ec);
+                    return OnRead(std::move(self), ec);
+                }
+                if (ec) return OnRead(std::move(self), ec);
+                end_ += n;
+                Parse(std::move(self));
+            });
+    }
+
+    void OnRead(SessionRef self, beast::error_code ec) {
         waiting_for_request_ = false;
-        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-            ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
+            ec == asio::error::operation_aborted) {
             return Close();
         }
         if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
-            return Refuse(bhttp::status::request_header_fields_too_large,
+            return Refuse(std::move(self), bhttp::status::request_header_fields_too_large,
                           "request header fields too large");
         if (ec == bhttp::error::body_limit)
-            return Refuse(bhttp::status::payload_too_large, "payload too large");
-        if (ec) return Refuse(bhttp::status::bad_request, "malformed request");
+            return Refuse(std::move(self), bhttp::status::payload_too_large, "payload too large");
+        if (ec) return Refuse(std::move(self), bhttp::status::bad_request, "malformed request");
         // RFC 9112 §6.3: a request whose final transfer coding is not chunked has no
         // determinable length; answer 400 and close rather than read the rest as a new request.
         if (auto coding = parser_->get()[bhttp::field::transfer_encoding];
             !coding.empty() && !IsChunkedOnly(coding)) {
-            return Refuse(bhttp::status::bad_request, "unsupported transfer coding");
+            return Refuse(std::move(self), bhttp::status::bad_request,
+                          "unsupported transfer coding");
         }
-        request_ = parser_->release();
-        Handle(/*may_refresh_keys=*/true);
+        Handle(std::move(self), /*may_refresh_keys=*/true);
     }
 
-    void Handle(bool may_refresh_keys) {
-        response_ = {};
+    // The request stays in the parser until the next one is read.
+    const adapters::Request& request() const { return parser_->get(); }
+
+    void ResetResponse() {
+        response_.base() = adapters::Response::header_type{};
+        response_.body().clear();  // keeps its capacity
+    }
+
+    void Handle(SessionRef self, bool may_refresh_keys) {
+        ResetResponse();
         adapters::HandleStatus status = adapters::HandleStatus::kDone;
         try {
             deferred_ = nullptr;
-            status = adapters::HandleRequest(runtime_, request_, response_, connection_,
+            status = adapters::HandleRequest(runtime_, request(), response_, connection_,
                                              may_refresh_keys, &deferred_);
         } catch (const std::exception& e) {
             // The one outermost catch: anything stray denies with 500 (STYLE habit 3).
             runtime_.metrics().internal_errors.fetch_add(1, std::memory_order_relaxed);
             Log(LogLevel::kError, "internal_error", {{"error", std::string_view(e.what())}});
-            response_ = {};
-            response_.version(request_.version());
+            ResetResponse();
+            response_.version(request().version());
             response_.result(bhttp::status::internal_server_error);
             response_.set(bhttp::field::content_type, "text/plain; charset=utf-8");
             response_.body() = "internal error\n";
@@ -134,72 +238,141 @@ class Session : public std::enable_shared_from_this<Session> {
         if (status == adapters::HandleStatus::kDeferred && deferred_) {
             // Blocking provider I/O runs on the worker pool; the answer is written back on
             // this connection's loop.
-            auto executor = stream_.get_executor();
-            asio::post(workers_, [self = shared_from_this(), executor,
+            asio::post(workers_, [this, self = std::move(self), executor = socket_.get_executor(),
                                   work = std::move(deferred_)]() mutable {
                 try {
-                    work(self->response_);
+                    work(response_);
                 } catch (const std::exception& e) {
                     Log(LogLevel::kError, "internal_error",
                         {{"error", std::string_view(e.what())}});
-                    self->response_.result(bhttp::status::internal_server_error);
-                    self->response_.body() = "internal error\n";
+                    response_.result(bhttp::status::internal_server_error);
+                    response_.body() = "internal error\n";
                 }
-                asio::post(executor, [session = std::move(self)] { session->Write(); });
+                // The session's last reference must drop on its own loop (the registry is the
+                // loop's): move it into the handler posted there.
+                asio::post(executor, [this, session = std::move(self)]() mutable {
+                    Write(std::move(session));
+                });
             });
             return;
         }
         if (status == adapters::HandleStatus::kNeedsKeyRefresh && provider_ != nullptr) {
             // Wait for the provider thread, then decide again on this connection's loop.
-            auto executor = stream_.get_executor();
-            // The session's last reference must drop on its own loop (the registry is the
-            // loop's): move it into the handler posted there.
-            provider_->RefreshForUnknownKid([self = shared_from_this(), executor]() mutable {
-                asio::post(executor, [session = std::move(self)] { session->Handle(false); });
-            });
+            provider_->RefreshForUnknownKid(
+                [this, self = std::move(self), executor = socket_.get_executor()]() mutable {
+                    asio::post(executor, [this, session = std::move(self)]() mutable {
+                        Handle(std::move(session), false);
+                    });
+                });
             return;
         }
-        if (status == adapters::HandleStatus::kNeedsKeyRefresh) return Handle(false);
-        Write();
+        if (status == adapters::HandleStatus::kNeedsKeyRefresh)
+            return Handle(std::move(self), false);
+        Write(std::move(self));
     }
 
-    void Write() {
-        response_.prepare_payload();
-        if (++served_ >= kMaxRequestsPerConnection || registry_.draining)
+    // The response, serialized by hand into one reused buffer and sent with one write: the
+    // status line, the handler's fields, Content-Length, Connection, the body. What Beast's
+    // serializer wrote after prepare_payload() and keep_alive(), in meaning.
+    void Serialize() {
+        out_.clear();
+        const unsigned version = response_.version();
+        const unsigned code = response_.result_int();
+        char status_line[] = "HTTP/1.1 200 ";
+        status_line[5] = static_cast<char>('0' + version / 10);
+        status_line[7] = static_cast<char>('0' + version % 10);
+        status_line[9] = static_cast<char>('0' + code / 100 % 10);
+        status_line[10] = static_cast<char>('0' + code / 10 % 10);
+        status_line[11] = static_cast<char>('0' + code % 10);
+        out_.append(status_line, sizeof status_line - 1);
+        out_.append(response_.reason());  // the set reason, else bhttp::obsolete_reason
+        out_.append("\r\n");
+
+        // The answer closes the connection past kMaxRequestsPerConnection or when draining.
+        ++served_;
+        const bool limit = served_ >= kMaxRequestsPerConnection || registry_.draining;
+        // In the order Beast wrote them: the handler's fields (its Connection in place, unless
+        // keep_alive(false) below moves it to the end), then Content-Length.
+        bool has_connection = false;
+        for (const auto& field : response_) {
+            if (field.name() == bhttp::field::content_length) continue;  // written below
+            if (field.name() == bhttp::field::connection) {
+                has_connection = true;
+                if (limit) continue;
+            }
+            AppendField(field.name_string(), field.value());
+        }
+        char length[24];
+        const auto end = std::to_chars(std::begin(length), std::end(length),
+                                       static_cast<std::uint64_t>(response_.body().size()))
+                             .ptr;
+        AppendField("Content-Length", std::string_view(length, end - length));
+        if (limit) {
+            // Rare: let Beast edit the Connection token list, as before.
             response_.keep_alive(false);
-        bhttp::async_write(stream_, response_,
-                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               if (ec || !self->response_.keep_alive()) return self->Close();
-                               self->Read();
-                           });
+            keep_alive_ = false;
+            if (auto value = response_[bhttp::field::connection]; !value.empty())
+                AppendField("Connection", value);
+        } else {
+            // Beast's keep_alive(): HTTP/1.1 persists unless "close", HTTP/1.0 only with
+            // "keep-alive". The handler set the field from the request's; without one (the
+            // common case) there is nothing to look up.
+            keep_alive_ = has_connection ? response_.keep_alive() : version >= 11;
+        }
+        out_.append("\r\n");
+        out_.append(response_.body());
     }
 
-    void Refuse(bhttp::status status, std::string_view text) {
-        response_ = {};
+    void AppendField(std::string_view name, std::string_view value) {
+        out_.append(name);
+        out_.append(": ");
+        out_.append(value);
+        out_.append("\r\n");
+    }
+
+    void Write(SessionRef self) {
+        Serialize();
+        asio::async_write(
+            socket_, asio::const_buffer(out_.data(), out_.size()),
+            [this, self = std::move(self)](beast::error_code ec, std::size_t) mutable {
+                if (ec || !keep_alive_) return Close();
+                Read(std::move(self));
+            });
+    }
+
+    void Refuse(SessionRef self, bhttp::status status, std::string_view text) {
+        ResetResponse();
         response_.version(11);
         response_.result(status);
         response_.set(bhttp::field::content_type, "text/plain; charset=utf-8");
         response_.set(bhttp::field::connection, "close");
-        response_.body() = std::string(text) + "\n";
+        response_.body().append(text).append("\n");
         response_.keep_alive(false);
-        Write();
+        Write(std::move(self));
     }
 
     void Close() {
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream_.close();
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        socket_.close(ec);
     }
 
-    beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;  // bounded by the parser's header and body limits
+    Socket socket_;
+    // The read buffer: [begin_, end_) is received and not yet parsed.
+    std::unique_ptr<char[]> buffer_;
+    std::size_t capacity_ = 0;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-    adapters::Request request_;
     adapters::Response response_;
+    std::string out_;  // the serialized response, reused
+    bool keep_alive_ = false;
     adapters::Runtime& runtime_;
     oidc::Provider* provider_;
     asio::thread_pool& workers_;
     SessionRegistry& registry_;
+    std::size_t index_ = 0;  // in registry_.sessions
+    SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
     bool waiting_for_request_ = false;
     adapters::DeferredWork deferred_;
     adapters::ConnectionInfo connection_;
@@ -211,8 +384,15 @@ class Session : public std::enable_shared_from_this<Session> {
 struct Server::Loop {
     SessionRegistry registry;  // declared first: outlives the sessions the io_context destroys
     asio::io_context ioc{1};
-    tcp::acceptor acceptor{ioc};
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    Acceptor acceptor{ioc.get_executor()};
+    Timer sweep{ioc.get_executor()};
+    std::optional<asio::executor_work_guard<Executor>> work;
+
+    Loop() { registry.sweep = &sweep; }
+    // Sessions still alive are destroyed with the io_context, after the timer.
+    ~Loop() { registry.sweep = nullptr; }
+    Loop(const Loop&) = delete;
+    Loop& operator=(const Loop&) = delete;
 };
 
 Server::Server(adapters::Runtime& runtime, oidc::Provider* provider, ServerOptions options)
@@ -225,19 +405,33 @@ Server::~Server() {
 
 namespace {
 
-void Accept(tcp::acceptor& acceptor, asio::io_context& ioc, adapters::Runtime& runtime,
-            oidc::Provider* provider, asio::thread_pool& workers, SessionRegistry& registry) {
-    acceptor.async_accept(ioc, [&acceptor, &ioc, &runtime, provider, &workers, &registry](
-                                   beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-        if (!ec && registry.sessions.size() >= kMaxConnectionsPerLoop) {
-            beast::error_code ignored;
-            socket.close(ignored);
-        } else if (!ec) {
-            std::make_shared<Session>(std::move(socket), runtime, provider, workers, registry)
-                ->Run();
-        }
-        Accept(acceptor, ioc, runtime, provider, workers, registry);
+void Accept(Acceptor& acceptor, adapters::Runtime& runtime, oidc::Provider* provider,
+            asio::thread_pool& workers, SessionRegistry& registry) {
+    acceptor.async_accept(
+        [&acceptor, &runtime, provider, &workers, &registry](beast::error_code ec, Socket socket) {
+            if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+            if (!ec && registry.sessions.size() >= kMaxConnectionsPerLoop) {
+                beast::error_code ignored;
+                socket.close(ignored);
+            } else if (!ec) {
+                Session::Run(std::make_shared<Session>(std::move(socket), runtime, provider,
+                                                       workers, registry));
+            }
+            Accept(acceptor, runtime, provider, workers, registry);
+        });
+}
+
+// One timer per loop closes the connections whose deadline passed, instead of a timer per
+// operation. It stops when the loop drains and its last connection is gone.
+void Sweep(Timer& timer, SessionRegistry& registry) {
+    timer.expires_after(kTimeoutSweepInterval);
+    timer.async_wait([&timer, &registry](beast::error_code ec) {
+        if (ec == asio::error::operation_aborted) return;
+        const auto now = SteadyClock::now();
+        // Closing only cancels operations (their handlers run later): the list is stable.
+        for (Session* session : registry.sessions) session->CloseIfExpired(now);
+        if (registry.draining && registry.sessions.empty()) return;
+        Sweep(timer, registry);
     });
 }
 
@@ -277,7 +471,8 @@ Status<std::string> Server::Start() {
         // With port 0 the first loop picks the port and the others share it.
         port = loop->acceptor.local_endpoint().port();
         loop->work.emplace(loop->ioc.get_executor());
-        Accept(loop->acceptor, loop->ioc, runtime_, provider_, *workers_, loop->registry);
+        Accept(loop->acceptor, runtime_, provider_, *workers_, loop->registry);
+        Sweep(loop->sweep, loop->registry);
         loops_.push_back(std::move(loop));
     }
     port_ = port;
@@ -309,10 +504,11 @@ void Server::Shutdown() {
             l->acceptor.close(ec);
             l->work.reset();
             l->registry.draining = true;
-            // Copy: closing may end sessions, which leave the registry.
+            // Copy: kept from when closing could end sessions at once; cheap at shutdown.
             std::vector<Session*> sessions(l->registry.sessions.begin(),
                                            l->registry.sessions.end());
             for (Session* session : sessions) session->CloseIfIdle();
+            if (l->registry.sessions.empty()) l->sweep.cancel();
         });
     }
 }

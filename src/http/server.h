@@ -22,6 +22,8 @@ namespace stepgate::http {
 // Limits at the edge (STYLE habit 10).
 inline constexpr std::size_t kMaxRequestHeadBytes = 32 * 1024;
 inline constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024;
+// A request must arrive complete, and its answer be written, within this; an idle keep-alive
+// connection is closed after it. Each loop checks its connections' deadlines once a second.
 inline constexpr int kReadTimeoutSeconds = 30;
 inline constexpr int kMaxRequestsPerConnection = 100000;
 // Per event loop; past it a new connection is closed at once, so a flood of idle connections
