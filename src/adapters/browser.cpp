@@ -112,6 +112,14 @@ std::optional<session::SessionData> OpenSessionValue(const Snapshot& snapshot,
     auto session = session::OpenSession(*snapshot.session_sealer, sealed,
                                         snapshot.config->session->cookie_name, now);
     if (!session) return std::nullopt;
+    // The absolute lifetime in force now bounds every session, also one sealed while a longer
+    // one was configured: lowering session.absolute_lifetime and reloading cuts old cookies
+    // short. (The sliding lifetime leaves no trace in the cookie; rotate the secret to end
+    // every session at once.)
+    const std::int64_t cap =
+        session->issued_at + snapshot.config->session->absolute_lifetime_seconds;
+    session->expires_at = std::min(session->expires_at, cap);
+    if (session->expires_at <= now) return std::nullopt;
     session->identity.level = core::LevelOf(snapshot.config->policy.levels, session->identity);
     return session;
 }

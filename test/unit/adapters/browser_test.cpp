@@ -166,6 +166,25 @@ TEST_F(BrowserTest, SessionNearExpiryIsRefreshedInOneCookie) {
     EXPECT_NE(cookies[0].find("Max-Age=3600; HttpOnly; Secure; SameSite=Lax"), std::string::npos);
 }
 
+TEST_F(BrowserTest, LoweredAbsoluteLifetimeEndsOlderSessionsAfterAReload) {
+    const std::string cookie = SessionCookie("1");  // issued 100 s ago, expires in 3000 s
+    EXPECT_EQ(Auth("https://app.example.com/home", cookie).result(), bhttp::status::ok);
+    // The operator lowers the absolute lifetime below the session's age and reloads: the same
+    // cookie (opened and cached under the old snapshot) no longer passes.
+    std::string text = kConfig;
+    text.replace(text.find("  lifetime: 1h\n"), 14, "  lifetime: 1m\n  absolute_lifetime: 90s\n");
+    auto config = config::LoadConfigText(text, "test.yaml");
+    ASSERT_TRUE(config);
+    auto snapshot = Snapshot::Build(*config);
+    ASSERT_TRUE(snapshot);
+    runtime_->Swap(*snapshot);
+    EXPECT_EQ(Auth("https://app.example.com/home", cookie).result(), bhttp::status::unauthorized);
+    // A session younger than the new bound still passes, capped by it.
+    snapshot_ = *snapshot;
+    clock_.Set(kNow - 50);
+    EXPECT_EQ(Auth("https://app.example.com/home", cookie).result(), bhttp::status::ok);
+}
+
 TEST_F(BrowserTest, StartAsksTheProviderForWhatRdNeeds) {
     Response response = Send("/stepgate/start?rd=https%3A%2F%2Fshop.example.com%2Fcheckout%2Fpay",
                              {{"Cookie", SessionCookie("1")}});
