@@ -5,7 +5,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <chrono>
-#include <cstdio>
+#include <cstring>
 
 #include "adapters/browser.h"
 #include "adapters/client_address.h"
@@ -25,29 +25,52 @@ using observability::LogLevel;
 
 namespace {
 
-std::string RequestId(const Request& request) {
+// A request id, held in place: no allocation on the hot path.
+class RequestIdText {
+ public:
+    static constexpr std::size_t kMaxGiven = 128;
+    explicit RequestIdText(std::string_view text) : size_(text.size()) {
+        std::memcpy(data_, text.data(), text.size());
+    }
+    RequestIdText(std::string_view prefix, std::uint64_t counter) {
+        // prefix "-" decimal counter: the digits are written backwards, then copied after.
+        char digits[20];
+        std::size_t count = 0;
+        do {
+            digits[count++] = static_cast<char>('0' + counter % 10);
+            counter /= 10;
+        } while (counter != 0);
+        std::memcpy(data_, prefix.data(), prefix.size());
+        size_ = prefix.size();
+        data_[size_++] = '-';
+        while (count != 0) data_[size_++] = digits[--count];
+    }
+    std::string_view view() const { return {data_, size_}; }
+
+ private:
+    char data_[kMaxGiven];
+    std::size_t size_ = 0;
+};
+
+RequestIdText RequestId(const Request& request) {
     auto given = request["X-Request-ID"];
-    if (!given.empty() && given.size() <= 128 &&
+    if (!given.empty() && given.size() <= RequestIdText::kMaxGiven &&
         std::all_of(given.begin(), given.end(), [](char c) {
             return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
         })) {
-        return std::string(given);
+        return RequestIdText(std::string_view(given.data(), given.size()));
     }
     // A random prefix per process and a counter: unique without asking the CSPRNG per request
     // (request ids are for correlating logs, not secrets).
     static const std::string prefix = RandomHex(8);
     static std::atomic<std::uint64_t> counter{0};
-    char suffix[24];
-    std::snprintf(
-        suffix, sizeof suffix, "-%llu",
-        static_cast<unsigned long long>(counter.fetch_add(1, std::memory_order_relaxed) + 1));
-    return prefix + suffix;
+    return RequestIdText(prefix, counter.fetch_add(1, std::memory_order_relaxed) + 1);
 }
 
 void PlainText(Response& response, bhttp::status status, std::string_view body) {
     response.result(status);
     response.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-    response.body() = std::string(body);
+    response.body().assign(body);
     response.body() += '\n';
 }
 
@@ -64,7 +87,7 @@ std::string_view LocalPath(std::string_view path, const std::string& public_path
 
 RequestContext BrowserContext(const Request& request, const ConnectionInfo& connection,
                               const config::Config& config) {
-    return {RequestId(request),
+    return {std::string(RequestId(request).view()),
             ClientAddress(request, connection.peer_address, config.trusted_proxies)};
 }
 
@@ -169,8 +192,10 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                            DeferredWork* deferred) {
     response.version(request.version());
     response.keep_alive(request.keep_alive());
-    response.set(bhttp::field::server, "stepgate");
-    response.set(bhttp::field::cache_control, "no-store");
+    // A fresh response (the caller resets it per request): insert, no lookup of a field
+    // that cannot be there yet.
+    response.insert(bhttp::field::server, "stepgate");
+    response.insert(bhttp::field::cache_control, "no-store");
     // RFC 9112 §3.2: a request with more than one Host is refused, whatever the endpoint.
     auto hosts = request.equal_range(bhttp::field::host);
     if (hosts.first != hosts.second && std::next(hosts.first) != hosts.second) {
@@ -231,8 +256,10 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
         ~LatencyObserver() { metrics.ObserveLatency(std::chrono::steady_clock::now() - started); }
     } latency{runtime.metrics()};
-    const std::string request_id = RequestId(request);
-    response.set("X-Request-ID", request_id);
+    const RequestIdText request_id_text = RequestId(request);
+    const std::string_view request_id = request_id_text.view();
+    static const bhttp::field kRequestIdField = bhttp::string_to_field("X-Request-ID");
+    response.insert(kRequestIdField, "X-Request-ID", request_id);
     auto facts = ReadFacts(route.endpoint, request, route.inner_target, config->policy);
     if (!facts) {
         const FactsFailure& failure = facts.error();
@@ -279,6 +306,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         if (rule != nullptr) counter_index = static_cast<std::size_t>(rule - policy.rules.data());
     }
 
+    // One clock read for the whole decision: the cache, Decide and the cookie refresh agree.
+    const std::int64_t now = runtime.clock().Now();
     core::Identity identity;
     const core::Identity* presented = nullptr;
     core::Decision decision;
@@ -297,7 +326,6 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             }
             // One cache per event-loop thread: no locking on the hot path.
             thread_local TokenCache cache(kTokenCacheEntriesPerLoop);
-            const std::int64_t now = runtime.clock().Now();
             presented = cache.Find(facts->bearer_token, snapshot.get(), keys.get(), now);
             if (presented == nullptr) {
                 auto verified =
@@ -324,7 +352,6 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     std::optional<session::SessionData> opened;
     if (!facts->has_bearer && !facts->cookies.empty()) {
         if (auto sealed = SessionCookieValue(*snapshot, request)) {
-            const std::int64_t now = runtime.clock().Now();
             SessionCache& cache = ThisThreadSessionCache();
             session = cache.Find(*sealed, snapshot.get(), now);
             if (session == nullptr) {
@@ -341,7 +368,7 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     if (token_error) {
         decision = {core::Outcome::kInvalidToken, core::Reason::kInvalidToken};
     } else {
-        decision = core::Decide(policy.levels, *requirement, presented, runtime.clock().Now());
+        decision = core::Decide(policy.levels, *requirement, presented, now);
     }
     runtime.metrics().CountDecision(decision.outcome, counter_index < snapshot->rule_counters.size()
                                                           ? snapshot->rule_counters[counter_index]
@@ -350,8 +377,7 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     RenderInput input{*config, *facts, *requirement, decision, presented, token_error};
     Render(input, response);
     if (session != nullptr && decision.outcome == core::Outcome::kAllow) {
-        if (auto cookie =
-                RefreshSessionCookie(*snapshot, *session, request, runtime.clock().Now())) {
+        if (auto cookie = RefreshSessionCookie(*snapshot, *session, request, now)) {
             response.set(bhttp::field::set_cookie, *cookie);
             runtime.metrics().sessions_refreshed.fetch_add(1, std::memory_order_relaxed);
         }
@@ -360,7 +386,7 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         // Denials are logged at a bounded rate, so that a flood of bad tokens cannot flood the
         // log; what is dropped is counted.
         std::int64_t suppressed = 0;
-        if (!runtime.rejection_log().Allow(runtime.clock().Now(), suppressed)) {
+        if (!runtime.rejection_log().Allow(now, suppressed)) {
             runtime.metrics().denial_logs_suppressed.fetch_add(1, std::memory_order_relaxed);
             return HandleStatus::kDone;
         }

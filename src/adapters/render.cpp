@@ -23,9 +23,17 @@ bool SafeHeaderValue(std::string_view value) {
     return true;
 }
 
-void SetIfSafe(bhttp::response<bhttp::string_body>& response, std::string_view name,
-               std::string_view value) {
-    if (SafeHeaderValue(value)) response.set(name, value);
+// A header the response cannot hold yet (Render runs once on a fresh response), with its
+// field looked up once per process: an insert, no search for an old value to replace.
+struct HeaderName {
+    explicit HeaderName(std::string_view text) : name(text), field(bhttp::string_to_field(text)) {}
+    std::string_view name;
+    bhttp::field field;
+};
+
+void InsertIfSafe(bhttp::response<bhttp::string_body>& response, const HeaderName& header,
+                  std::string_view value) {
+    if (SafeHeaderValue(value)) response.insert(header.field, header.name, value);
 }
 
 // Values holding a comma are left out: "x,admins" would read as two groups downstream.
@@ -41,38 +49,44 @@ std::string JoinComma(const std::vector<std::string>& values) {
 
 // A quoted-string for WWW-Authenticate (RFC 9110 §5.6.4): our own fixed texts and config
 // values only, with quotes and backslashes escaped all the same.
-std::string Quoted(std::string_view value) {
-    std::string out = "\"";
+void AppendQuoted(std::string& out, std::string_view value) {
+    out.push_back('"');
     for (char c : value) {
         if (c == '"' || c == '\\') out.push_back('\\');
         if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out.push_back(c);
     }
     out.push_back('"');
-    return out;
 }
 
 void SetBody(bhttp::response<bhttp::string_body>& response, bhttp::status status,
              std::string_view text) {
     response.result(status);
-    response.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-    response.body() = std::string(text);
+    response.insert(bhttp::field::content_type, "text/plain; charset=utf-8");
+    response.body().assign(text);
     response.body() += '\n';
 }
 
 void IdentityHeaders(const RenderInput& input, bhttp::response<bhttp::string_body>& response) {
     const core::Identity* id = input.identity;
     if (id == nullptr) return;
-    SetIfSafe(response, "X-Auth-Request-User", id->subject);
-    SetIfSafe(response, "X-Auth-Request-Email", id->email);
-    SetIfSafe(response, "X-Auth-Request-Preferred-Username", id->preferred_username);
-    if (!id->groups.empty()) SetIfSafe(response, "X-Auth-Request-Groups", JoinComma(id->groups));
+    static const HeaderName kUser("X-Auth-Request-User");
+    static const HeaderName kEmail("X-Auth-Request-Email");
+    static const HeaderName kPreferredUsername("X-Auth-Request-Preferred-Username");
+    static const HeaderName kGroups("X-Auth-Request-Groups");
+    static const HeaderName kLevel("X-Auth-Request-Level");
+    static const HeaderName kAcr("X-Auth-Request-Acr");
+    static const HeaderName kAmr("X-Auth-Request-Amr");
+    static const HeaderName kAuthTime("X-Auth-Request-Auth-Time");
+    InsertIfSafe(response, kUser, id->subject);
+    InsertIfSafe(response, kEmail, id->email);
+    InsertIfSafe(response, kPreferredUsername, id->preferred_username);
+    if (!id->groups.empty()) InsertIfSafe(response, kGroups, JoinComma(id->groups));
     if (id->level != core::kNoLevel) {
-        SetIfSafe(response, "X-Auth-Request-Level", input.config.policy.LevelName(id->level));
+        InsertIfSafe(response, kLevel, input.config.policy.LevelName(id->level));
     }
-    SetIfSafe(response, "X-Auth-Request-Acr", id->acr);
-    if (!id->amr.empty()) SetIfSafe(response, "X-Auth-Request-Amr", JoinComma(id->amr));
-    if (id->auth_time)
-        SetIfSafe(response, "X-Auth-Request-Auth-Time", std::to_string(*id->auth_time));
+    InsertIfSafe(response, kAcr, id->acr);
+    if (!id->amr.empty()) InsertIfSafe(response, kAmr, JoinComma(id->amr));
+    if (id->auth_time) InsertIfSafe(response, kAuthTime, std::to_string(*id->auth_time));
 }
 
 constexpr std::string_view kIdentityHeaders[] = {
@@ -126,27 +140,36 @@ void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& respo
                 const std::string_view description = input.token_error
                                                          ? jose::Describe(*input.token_error)
                                                          : "the access token is not valid";
-                response.set(
-                    bhttp::field::www_authenticate,
-                    "Bearer error=\"invalid_token\", error_description=" + Quoted(description));
+                std::string challenge;
+                challenge.reserve(96 + description.size());
+                challenge.append("Bearer error=\"invalid_token\", error_description=");
+                AppendQuoted(challenge, description);
+                response.insert(bhttp::field::www_authenticate, challenge);
                 SetBody(response, bhttp::status::unauthorized, "invalid token");
                 return;
             }
             case Outcome::kLogin:
             case Outcome::kStepUp: {
-                std::string challenge =
-                    "Bearer error=\"insufficient_user_authentication\", error_description=" +
-                    Quoted(core::Describe(input.decision.reason));
+                std::string challenge;
+                challenge.reserve(256);
+                challenge.append(
+                    "Bearer error=\"insufficient_user_authentication\", error_description=");
+                AppendQuoted(challenge, core::Describe(input.decision.reason));
                 std::string acr_values;
                 for (const auto& acr :
                      core::AcrValuesFor(input.config.policy.levels, input.requirement.level)) {
                     if (!acr_values.empty()) acr_values += ' ';
                     acr_values += acr;
                 }
-                if (!acr_values.empty()) challenge += ", acr_values=" + Quoted(acr_values);
-                if (input.requirement.max_age)
-                    challenge += ", max_age=" + std::to_string(*input.requirement.max_age);
-                response.set(bhttp::field::www_authenticate, challenge);
+                if (!acr_values.empty()) {
+                    challenge.append(", acr_values=");
+                    AppendQuoted(challenge, acr_values);
+                }
+                if (input.requirement.max_age) {
+                    challenge.append(", max_age=");
+                    challenge.append(std::to_string(*input.requirement.max_age));
+                }
+                response.insert(bhttp::field::www_authenticate, challenge);
                 SetBody(response, bhttp::status::unauthorized, "insufficient user authentication");
                 return;
             }
@@ -156,10 +179,13 @@ void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& respo
                     if (!scopes.empty()) scopes += ' ';
                     scopes += scope;
                 }
-                response.set(bhttp::field::www_authenticate,
-                             "Bearer error=\"insufficient_scope\", error_description=" +
-                                 Quoted(core::Describe(input.decision.reason)) +
-                                 ", scope=" + Quoted(scopes));
+                std::string challenge;
+                challenge.reserve(128 + scopes.size());
+                challenge.append("Bearer error=\"insufficient_scope\", error_description=");
+                AppendQuoted(challenge, core::Describe(input.decision.reason));
+                challenge.append(", scope=");
+                AppendQuoted(challenge, scopes);
+                response.insert(bhttp::field::www_authenticate, challenge);
                 SetBody(response, bhttp::status::forbidden, "insufficient scope");
                 return;
             }

@@ -1,6 +1,7 @@
 #include "core/decide.h"
 
 #include <algorithm>
+#include <concepts>
 
 namespace stepgate::core {
 
@@ -24,8 +25,16 @@ std::string Join(const std::vector<std::string>& values) {
     return joined.empty() ? "(none)" : joined;
 }
 
-void Note(Trace* trace, std::string line) {
-    if (trace != nullptr) trace->lines.push_back(std::move(line));
+void Note(Trace* trace, std::string_view line) {
+    if (trace != nullptr) trace->lines.emplace_back(line);
+}
+
+// A line built from parts is built only for a trace (`stepgate explain`): requests decide
+// without one, and would pay for the concatenations for nothing.
+template <typename MakeLine>
+requires std::invocable<MakeLine&>
+void Note(Trace* trace, MakeLine&& make_line) {
+    if (trace != nullptr) trace->lines.push_back(make_line());
 }
 
 Decision Conclude(Trace* /*trace*/, Outcome outcome, Reason reason) {
@@ -94,7 +103,9 @@ Decision Decide(const std::vector<Level>& levels, const Requirement& requirement
     // user is never sent through MFA only to be refused afterwards.
     for (const auto& scope : requirement.scopes_all) {
         if (!Contains(identity->scopes, scope)) {
-            Note(trace, "scopes_all: missing " + scope + " (has " + Join(identity->scopes) + ")");
+            Note(trace, [&] {
+                return "scopes_all: missing " + scope + " (has " + Join(identity->scopes) + ")";
+            });
             return Conclude(trace, Outcome::kInsufficientScope, Reason::kScopeMissing);
         }
     }
@@ -105,15 +116,19 @@ Decision Decide(const std::vector<Level>& levels, const Requirement& requirement
             std::any_of(requirement.groups_any.begin(), requirement.groups_any.end(),
                         [&](const std::string& g) { return Contains(identity->groups, g); });
         if (!any) {
-            Note(trace, "groups_any: none of " + Join(requirement.groups_any) + " (has " +
-                            Join(identity->groups) + ")");
+            Note(trace, [&] {
+                return "groups_any: none of " + Join(requirement.groups_any) + " (has " +
+                       Join(identity->groups) + ")";
+            });
             return Conclude(trace, Outcome::kForbidden, Reason::kGroupMissing);
         }
         Note(trace, "groups_any: met");
     }
     for (const auto& group : requirement.groups_all) {
         if (!Contains(identity->groups, group)) {
-            Note(trace, "groups_all: missing " + group + " (has " + Join(identity->groups) + ")");
+            Note(trace, [&] {
+                return "groups_all: missing " + group + " (has " + Join(identity->groups) + ")";
+            });
             return Conclude(trace, Outcome::kForbidden, Reason::kGroupMissing);
         }
     }
@@ -126,39 +141,51 @@ Decision Decide(const std::vector<Level>& levels, const Requirement& requirement
                                                             return Contains(claim.accepted, v);
                                                         });
         if (!met) {
-            Note(trace, "claims." + claim.name + ": not one of " + Join(claim.accepted) + " (has " +
-                            (held ? Join(held->values) : std::string("(absent)")) + ")");
+            Note(trace, [&] {
+                return "claims." + claim.name + ": not one of " + Join(claim.accepted) + " (has " +
+                       (held ? Join(held->values) : std::string("(absent)")) + ")";
+            });
             return Conclude(trace, Outcome::kForbidden, Reason::kClaimMismatch);
         }
-        Note(trace, "claims." + claim.name + ": met");
+        Note(trace, [&] { return "claims." + claim.name + ": met"; });
     }
 
     // Then what a fresh, stronger authentication fixes.
     const LevelIndex required = requirement.level;
     if (required != kNoLevel && identity->level < required) {
-        Note(trace, "level: requires " + LevelName(levels, required) + ", has " +
-                        LevelName(levels, identity->level));
+        Note(trace, [&] {
+            return "level: requires " + LevelName(levels, required) + ", has " +
+                   LevelName(levels, identity->level);
+        });
         return Conclude(
             trace, Outcome::kStepUp,
             identity->level == kNoLevel ? Reason::kLevelUnproven : Reason::kLevelTooLow);
     }
-    Note(trace, "level: requires " + LevelName(levels, required) + ", has " +
-                    LevelName(levels, identity->level) + ": met");
+    Note(trace, [&] {
+        return "level: requires " + LevelName(levels, required) + ", has " +
+               LevelName(levels, identity->level) + ": met";
+    });
 
     if (requirement.max_age) {
         if (!identity->auth_time) {
-            Note(trace, "max_age: " + std::to_string(*requirement.max_age) +
-                            "s, but the identity has no auth_time");
+            Note(trace, [&] {
+                return "max_age: " + std::to_string(*requirement.max_age) +
+                       "s, but the identity has no auth_time";
+            });
             return Conclude(trace, Outcome::kStepUp, Reason::kAuthTimeMissing);
         }
         const std::int64_t age = now - *identity->auth_time;
         if (age > *requirement.max_age) {
-            Note(trace, "max_age: " + std::to_string(*requirement.max_age) + "s, authenticated " +
-                            std::to_string(age) + "s ago");
+            Note(trace, [&] {
+                return "max_age: " + std::to_string(*requirement.max_age) + "s, authenticated " +
+                       std::to_string(age) + "s ago";
+            });
             return Conclude(trace, Outcome::kStepUp, Reason::kAuthTooOld);
         }
-        Note(trace, "max_age: " + std::to_string(*requirement.max_age) + "s, authenticated " +
-                        std::to_string(age) + "s ago: met");
+        Note(trace, [&] {
+            return "max_age: " + std::to_string(*requirement.max_age) + "s, authenticated " +
+                   std::to_string(age) + "s ago: met";
+        });
     }
     return Conclude(trace, Outcome::kAllow, Reason::kRequirementMet);
 }

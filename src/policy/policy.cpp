@@ -1,7 +1,6 @@
 #include "policy/policy.h"
 
 #include <algorithm>
-#include <array>
 
 namespace stepgate::policy {
 
@@ -31,15 +30,14 @@ bool SegmentMatches(std::string_view pattern, std::string_view segment) {
     return p == pattern.size();
 }
 
-constexpr std::size_t kMaxSegments = 128;
-
 bool SegmentsMatch(const std::vector<std::string>& pattern, std::size_t pi,
-                   const std::string_view* segments, std::size_t count, std::size_t si) {
+                   const PathSegments& segments, std::size_t si) {
+    const std::size_t count = segments.count;
     while (pi < pattern.size()) {
         if (pattern[pi] == "**") {
             if (pi + 1 == pattern.size()) return true;  // the rest, at any depth
             for (std::size_t skip = si; skip <= count; ++skip) {
-                if (SegmentsMatch(pattern, pi + 1, segments, count, skip)) return true;
+                if (SegmentsMatch(pattern, pi + 1, segments, skip)) return true;
             }
             return false;
         }
@@ -114,26 +112,35 @@ Result<PathPattern> PathPattern::Parse(std::string_view text, bool case_insensit
     return pattern;
 }
 
-bool PathPattern::Matches(std::string_view path) const {
-    // Split the normalized path (always starting with '/') into segments; "/" is one empty
-    // segment, and a trailing slash adds an empty last one.
-    std::array<std::string_view, kMaxSegments> segments;
-    std::size_t count = 0;
+PathSegments::PathSegments(std::string_view path) {
     std::size_t pos = 1;
     while (pos <= path.size()) {
-        if (count == kMaxSegments) return false;  // deeper than any rule: no match
+        if (count == kMax) {
+            too_deep = true;
+            return;
+        }
         const std::size_t end = std::min(path.find('/', pos), path.size());
-        segments[count++] = path.substr(pos, end - pos);
+        segments[count++] = {path.data() + pos, end - pos};
         pos = end + 1;
     }
     // "/billing/" is "/billing" to most routers: a trailing empty segment does not make a path
     // escape an exact or `*` pattern (the root stays one empty segment).
-    if (count > 1 && segments[count - 1].empty()) --count;
-    return SegmentsMatch(segments_, 0, segments.data(), count, 0);
+    if (count > 1 && segments[count - 1].size == 0) --count;
+}
+
+bool PathPattern::Matches(std::string_view path) const { return Matches(PathSegments(path)); }
+
+bool PathPattern::Matches(const PathSegments& path) const {
+    if (path.too_deep) return false;  // deeper than any rule: no match
+    return SegmentsMatch(segments_, 0, path, 0);
 }
 
 bool Rule::Matches(std::string_view host, std::string_view match_path,
                    std::string_view method) const {
+    return Matches(host, PathSegments(match_path), method);
+}
+
+bool Rule::Matches(std::string_view host, const PathSegments& path, std::string_view method) const {
     if (!methods.empty() && std::find(methods.begin(), methods.end(), method) == methods.end()) {
         return false;
     }
@@ -141,9 +148,8 @@ bool Rule::Matches(std::string_view host, std::string_view match_path,
                                        [&](const HostPattern& h) { return h.Matches(host); })) {
         return false;
     }
-    if (!paths.empty() && std::none_of(paths.begin(), paths.end(), [&](const PathPattern& p) {
-            return p.Matches(match_path);
-        })) {
+    if (!paths.empty() && std::none_of(paths.begin(), paths.end(),
+                                       [&](const PathPattern& p) { return p.Matches(path); })) {
         return false;
     }
     return true;
@@ -151,8 +157,10 @@ bool Rule::Matches(std::string_view host, std::string_view match_path,
 
 const Rule* Policy::Match(std::string_view host, std::string_view match_path,
                           std::string_view method) const {
+    // Split once for every rule's patterns.
+    const PathSegments path(match_path);
     for (const auto& rule : rules) {
-        if (rule.Matches(host, match_path, method)) return &rule;
+        if (rule.Matches(host, path, method)) return &rule;
     }
     return nullptr;
 }

@@ -24,12 +24,30 @@ class HostPattern {
     std::string suffix_;  // for wildcards: ".example.com"
 };
 
+// A normalized path cut into its segments once, for every pattern of every rule: "/" is one
+// empty segment, a trailing slash adds an empty last one (dropped for matching).
+struct PathSegments {
+    static constexpr std::size_t kMax = 128;
+    struct Segment {
+        const char* data;
+        std::size_t size;
+    };
+    explicit PathSegments(std::string_view match_path);
+    std::string_view operator[](std::size_t i) const {
+        return {segments[i].data, segments[i].size};
+    }
+    bool too_deep = false;  // deeper than any rule: matches no path pattern
+    std::size_t count = 0;
+    Segment segments[kMax];  // the first `count` are set; the rest stay uninitialized (cheap)
+};
+
 // `/exact`, `*` for one segment (or part of one: `*.json`), `**` for any depth, so that
 // `/admin/**` matches `/admin` and everything below it.
 class PathPattern {
  public:
     static Result<PathPattern> Parse(std::string_view text, bool case_insensitive);
     bool Matches(std::string_view match_path) const;
+    bool Matches(const PathSegments& path) const;
     const std::string& text() const { return text_; }
 
  private:
@@ -45,6 +63,7 @@ struct Rule {
     core::Requirement require;
 
     bool Matches(std::string_view host, std::string_view match_path, std::string_view method) const;
+    bool Matches(std::string_view host, const PathSegments& path, std::string_view method) const;
 };
 
 struct Policy {

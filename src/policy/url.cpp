@@ -16,6 +16,15 @@ int HexValue(char c) {
 
 char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
+// `text` lower-cased is `lower` (already lower-case).
+bool EqualsLowerAscii(std::string_view text, std::string_view lower) {
+    if (text.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (LowerAscii(text[i]) != lower[i]) return false;
+    }
+    return true;
+}
+
 bool IsDotSegment(std::string_view segment) {
     // Tomcat and others drop `;parameters` before resolving dot segments (`..;/`).
     const auto semicolon = segment.find(';');
@@ -151,31 +160,43 @@ Result<NormalizedPath, UrlError> NormalizePath(std::string_view raw_path, bool c
 
     // Decode once. A '%' that survives decoding and starts an escape of '.', '/', '\' or
     // '%' means the client encoded twice, hoping some hop decodes again.
-    std::string decoded;
-    decoded.reserve(raw_path.size());
-    for (std::size_t i = 0; i < raw_path.size(); ++i) {
-        char c = raw_path[i];
-        if (c == '%') {
-            if (i + 2 >= raw_path.size()) return MakeError(UrlError::kBadEscape);
-            const int high = HexValue(raw_path[i + 1]);
-            const int low = HexValue(raw_path[i + 2]);
-            if (high < 0 || low < 0) return MakeError(UrlError::kBadEscape);
-            c = static_cast<char>(high * 16 + low);
-            i += 2;
+    std::string decoded_storage;
+    std::string_view decoded = raw_path;
+    if (raw_path.find('%') == std::string_view::npos) {
+        // Nothing to decode (the usual path): the same checks on the bytes in place; no '%'
+        // here means none after decoding either, so no double encoding.
+        for (char c : raw_path) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte < 0x20 || byte == 0x7f) return MakeError(UrlError::kControlCharacter);
+            if (c == '\\') return MakeError(UrlError::kBackslash);
         }
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) return MakeError(UrlError::kControlCharacter);
-        if (c == '\\') return MakeError(UrlError::kBackslash);
-        decoded.push_back(c);
-    }
-    for (std::size_t i = 0; i + 2 < decoded.size(); ++i) {
-        if (decoded[i] != '%') continue;
-        const int high = HexValue(decoded[i + 1]);
-        const int low = HexValue(decoded[i + 2]);
-        if (high < 0 || low < 0) continue;
-        const char inner = static_cast<char>(high * 16 + low);
-        if (inner == '.' || inner == '/' || inner == '%' || inner == '\\') {
-            return MakeError(UrlError::kDoubleEncoding);
+    } else {
+        decoded_storage.reserve(raw_path.size());
+        for (std::size_t i = 0; i < raw_path.size(); ++i) {
+            char c = raw_path[i];
+            if (c == '%') {
+                if (i + 2 >= raw_path.size()) return MakeError(UrlError::kBadEscape);
+                const int high = HexValue(raw_path[i + 1]);
+                const int low = HexValue(raw_path[i + 2]);
+                if (high < 0 || low < 0) return MakeError(UrlError::kBadEscape);
+                c = static_cast<char>(high * 16 + low);
+                i += 2;
+            }
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte < 0x20 || byte == 0x7f) return MakeError(UrlError::kControlCharacter);
+            if (c == '\\') return MakeError(UrlError::kBackslash);
+            decoded_storage.push_back(c);
+        }
+        decoded = decoded_storage;
+        for (std::size_t i = 0; i + 2 < decoded.size(); ++i) {
+            if (decoded[i] != '%') continue;
+            const int high = HexValue(decoded[i + 1]);
+            const int low = HexValue(decoded[i + 2]);
+            if (high < 0 || low < 0) continue;
+            const char inner = static_cast<char>(high * 16 + low);
+            if (inner == '.' || inner == '/' || inner == '%' || inner == '\\') {
+                return MakeError(UrlError::kDoubleEncoding);
+            }
         }
     }
     if (!ValidUtf8(decoded)) return MakeError(UrlError::kInvalidUtf8);
@@ -205,8 +226,11 @@ Result<NormalizedPath, UrlError> NormalizePath(std::string_view raw_path, bool c
         // slashes around it merge for matching too.
         if (!matched.empty()) {
             result.match_path.push_back('/');
-            for (char c : matched)
-                result.match_path.push_back(case_insensitive ? LowerAscii(c) : c);
+            if (case_insensitive) {
+                for (char c : matched) result.match_path.push_back(LowerAscii(c));
+            } else {
+                result.match_path.append(matched);
+            }
         } else if (end == decoded.size()) {
             result.match_path.push_back('/');
         }
@@ -240,11 +264,18 @@ Result<TargetUrl, UrlError> ParseOriginForm(std::string_view scheme, std::string
 
 Result<TargetUrl, UrlError> ParseAbsoluteUrl(std::string_view url, bool case_insensitive) {
     if (url.size() > kMaxUrlBytes) return MakeError(UrlError::kTooLong);
-    std::string scheme;
     const auto colon = url.find("://");
     if (colon == std::string_view::npos) return MakeError(UrlError::kNotAbsolute);
-    for (char c : url.substr(0, colon)) scheme.push_back(LowerAscii(c));
-    if (scheme != "http" && scheme != "https") return MakeError(UrlError::kNotAbsolute);
+    // The scheme, compared case-insensitively and passed on lower-case.
+    std::string_view scheme;
+    const std::string_view given_scheme = url.substr(0, colon);
+    if (EqualsLowerAscii(given_scheme, "http")) {
+        scheme = "http";
+    } else if (EqualsLowerAscii(given_scheme, "https")) {
+        scheme = "https";
+    } else {
+        return MakeError(UrlError::kNotAbsolute);
+    }
     std::string_view rest = url.substr(colon + 3);
     const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
     std::string_view authority = rest.substr(0, authority_end);
