@@ -38,15 +38,38 @@ class TokenCache {
         std::shared_ptr<const void> keys;
         std::int64_t valid_until = 0;
     };
+    // The token with its hash, computed once: a miss hashes the ~1 KB token in Find, and the
+    // Insert that follows it reuses that hash (see HashOf).
+    struct Key {
+        std::string token;
+        std::size_t hash = 0;
+    };
+    struct Probe {
+        std::string_view token;
+        std::size_t hash = 0;
+    };
     struct Hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view text) const {
-            return std::hash<std::string_view>{}(text);
-        }
+        std::size_t operator()(const Key& key) const { return key.hash; }
+        std::size_t operator()(const Probe& probe) const { return probe.hash; }
     };
+    struct Equal {
+        using is_transparent = void;
+        bool operator()(const Key& a, const Key& b) const { return a.token == b.token; }
+        bool operator()(const Probe& a, const Key& b) const { return a.token == b.token; }
+        bool operator()(const Key& a, const Probe& b) const { return a.token == b.token; }
+    };
+    using Map = std::unordered_map<Key, Entry, Hash, Equal>;
+
+    // The hash of `token`: the one Find computed last when it is the same text (compared in
+    // full, so a stale hash is never used), otherwise computed now.
+    std::size_t HashOf(std::string_view token);
+
     std::size_t capacity_;
     std::size_t evict_cursor_ = 0;
-    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+    std::string last_token_;  // the token Find hashed last, and its hash
+    std::size_t last_hash_ = 0;
+    Map entries_;
 };
 
 inline constexpr std::size_t kTokenCacheEntriesPerLoop = 8192;
