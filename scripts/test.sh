@@ -34,28 +34,19 @@ for preset in release asan; do
   if ! ctest --preset "$preset" -j2 2>&1 | tee "$log" | grep -E 'tests passed|tests failed|Failed|\*\*\*' ; then :; fi
   grep -q '100% tests passed' "$log" || status=1
   count_ctest "$log"
-  echo "== integration tests ($preset)"
-  log=$(mktemp)
-  if ! STEPGATE_BIN="$root/build/$preset/stepgate" \
-       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-       npm run --silent test:integration >"$log" 2>&1; then
-    status=1
-    grep -E '^not ok|^# (pass|fail)' "$log" || true
-    tail -n 60 "$log"
-  fi
-  grep -E '^# (tests|pass|fail)' "$log" || true
-  count_node "$log"
-  echo "== security attack suite ($preset)"
-  log=$(mktemp)
-  if ! STEPGATE_BIN="$root/build/$preset/stepgate" \
-       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-       npm run --silent test:security >"$log" 2>&1; then
-    status=1
-    grep -E '^not ok|^# (pass|fail)' "$log" || true
-    tail -n 60 "$log"
-  fi
-  grep -E '^# (tests|pass|fail)' "$log" || true
-  count_node "$log"
+  for suite in integration security; do
+    echo "== $suite suite ($preset)"
+    log=$(mktemp)
+    if ! STEPGATE_BIN="$root/build/$preset/stepgate" \
+         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+         npm run --silent "test:$suite" >"$log" 2>&1; then
+      status=1
+      grep -E '^not ok|^# (pass|fail)' "$log" || true
+      tail -n 60 "$log"
+    fi
+    grep -E '^# (tests|pass|fail)' "$log" || true
+    count_node "$log"
+  done
 done
 
 echo "== build (tsan): the concurrent parts under ThreadSanitizer"

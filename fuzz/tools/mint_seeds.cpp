@@ -461,8 +461,10 @@ void RequestSeeds() {
          "Cookie: " +
              session_cookie + "\n"},
         {"start-bad-rd", "GET /start?rd=//evil.example\n"},
-        {"start-step-up", "GET /start?rd=https%3A%2F%2Fa.example.com%2Freports%2Fq3&level=mfa&max_age=300\n"
-                          "Cookie: " + weak_session_cookie + "\n"},
+        {"start-step-up",
+         "GET /start?rd=https%3A%2F%2Fa.example.com%2Freports%2Fq3&level=mfa&max_age=300\n"
+         "Cookie: " +
+             weak_session_cookie + "\n"},
         {"start-rules", "GET /start?rd=https%3A%2F%2Fshop.example.com%2Fcheckout%2Fcart\n"},
         {"callback",
          "GET "
