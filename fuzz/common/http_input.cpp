@@ -2,9 +2,9 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include "common/fuzz_support.h"
+#include "http/request_parser.h"
 
 namespace stepgate::fuzz {
 
@@ -29,7 +29,7 @@ std::optional<HttpInput> ParseHttpInput(std::string_view data) {
     }
     input.wire.append("\r\n");
 
-    bhttp::request_parser<bhttp::string_body> parser;
+    http::RequestParser parser(input.request);
     parser.header_limit(32 * 1024);  // http/server.h kMaxRequestHeadBytes
     parser.body_limit(64 * 1024);    // kMaxRequestBodyBytes
     parser.eager(true);
@@ -39,7 +39,6 @@ std::optional<HttpInput> ParseHttpInput(std::string_view data) {
     (void)used;
     if (ec && ec != bhttp::error::need_more) return std::nullopt;
     if (!parser.is_header_done()) return std::nullopt;
-    input.request = parser.release();
     return input;
 }
 

@@ -1,5 +1,5 @@
-// Turns fuzzer bytes into the Beast request the server would hand to the adapters, by running
-// them through Beast's own request parser with the server's limits (so that only requests a
+// Turns fuzzer bytes into the request the server would hand to the adapters, by running them
+// through the server's own request parser with the server's limits (so that only requests a
 // real connection can deliver are built).
 //
 // Input format, one item per line ('\n' or "\r\n"):

@@ -2,19 +2,16 @@
 // sets and overwrites (CONTRACT "What the decision endpoints read"). Pure: no sockets.
 #pragma once
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "adapters/request.h"
 #include "common/result.h"
 #include "policy/pins.h"
 #include "policy/url.h"
 
 namespace stepgate::adapters {
-
-using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
 enum class Endpoint { kAuth, kForwardAuth, kExtAuthz, kExtAuthzPinned };
 

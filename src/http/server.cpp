@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "http/request_parser.h"
 #include "observability/log.h"
 #include "oidc/provider.h"
 
@@ -132,7 +133,7 @@ class Session {
 
  private:
     void Read(SessionRef self) {
-        parser_.emplace();
+        parser_.emplace(request_);
         parser_->header_limit(kMaxRequestHeadBytes);
         parser_->body_limit(kMaxRequestBodyBytes);
         parser_->eager(true);
@@ -201,7 +202,7 @@ class Session {
         if (ec) return Refuse(std::move(self), bhttp::status::bad_request, "malformed request");
         // RFC 9112 §6.3: a request whose final transfer coding is not chunked has no
         // determinable length; answer 400 and close rather than read the rest as a new request.
-        if (auto coding = parser_->get()[bhttp::field::transfer_encoding];
+        if (auto coding = request_[bhttp::field::transfer_encoding];
             !coding.empty() && !IsChunkedOnly(coding)) {
             return Refuse(std::move(self), bhttp::status::bad_request,
                           "unsupported transfer coding");
@@ -209,8 +210,8 @@ class Session {
         Handle(std::move(self), /*may_refresh_keys=*/true);
     }
 
-    // The request stays in the parser until the next one is read.
-    const adapters::Request& request() const { return parser_->get(); }
+    // The request stays until the next one is read.
+    const adapters::Request& request() const { return request_; }
 
     void ResetResponse() {
         response_.base() = adapters::Response::header_type{};
@@ -372,7 +373,8 @@ class Session {
     std::size_t capacity_ = 0;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
-    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    adapters::Request request_;  // filled by parser_; its buffers are reused
+    std::optional<RequestParser> parser_;
     adapters::Response response_;
     std::string out_;  // the serialized response, reused
     bool keep_alive_ = false;

@@ -1,0 +1,40 @@
+// Beast's HTTP/1.1 request parser (its validation: request line, field syntax, Content-Length
+// and Transfer-Encoding rules, limits) filling an adapters::Request instead of a
+// beast::http::request, whose fields cost an allocation each. The body is counted against the
+// body limit and dropped: no endpoint reads one.
+#pragma once
+
+#include <boost/beast/http/basic_parser.hpp>
+
+#include "adapters/request.h"
+
+namespace stepgate::http {
+
+class RequestParser final : public boost::beast::http::basic_parser<true> {
+ public:
+    // Clears `request` and fills it as the head is parsed. One parser per request (Beast's
+    // parsers are single-use); the request outlives it.
+    explicit RequestParser(adapters::Request& request) : request_(request) { request_.Clear(); }
+
+ private:
+    using string_view = boost::beast::string_view;
+    using error_code = boost::beast::error_code;
+
+    void on_request_impl(boost::beast::http::verb method, string_view method_string,
+                         string_view target, int version, error_code& ec) override;
+    void on_response_impl(int, string_view, int, error_code& ec) override;
+    void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
+                       error_code& ec) override;
+    void on_header_impl(error_code&) override {}
+    void on_body_init_impl(boost::optional<std::uint64_t> const&, error_code&) override {}
+    std::size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
+    void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+        return body.size();
+    }
+    void on_finish_impl(error_code&) override {}
+
+    adapters::Request& request_;
+};
+
+}  // namespace stepgate::http

@@ -1,0 +1,265 @@
+// The server's request parser is Beast's basic_parser filling an adapters::Request. Checked
+// against Beast's own request_parser<string_body> on the same bytes: the same verdict (error
+// code), the same bytes consumed, the same request line, fields in order and keep-alive. The
+// smuggling-relevant rules (Content-Length vs chunked, bad chunk sizes, obs-fold, limits) are
+// Beast's in both, so any difference here is a bug of the adapter.
+#include "http/request_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace stepgate::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+struct Parsed {
+    boost::beast::error_code error;
+    std::size_t consumed = 0;
+    bool done = false;
+    bool header_done = false;
+    std::string method;
+    std::string target;
+    unsigned version = 0;
+    bool keep_alive = false;
+    std::vector<std::pair<std::string, std::string>> fields;
+};
+
+template <class Parser>
+void Feed(Parser& parser, std::string_view wire, Parsed& out) {
+    parser.header_limit(1024);
+    parser.body_limit(64);
+    parser.eager(true);
+    // In two pieces, as a socket may deliver them: the head must be whole before it parses.
+    const std::size_t cut = wire.size() / 2;
+    std::string buffered(wire.substr(0, cut));
+    std::size_t offset = cut;
+    for (;;) {
+        boost::beast::error_code ec;
+        const std::size_t used = parser.put(boost::asio::buffer(buffered), ec);
+        out.consumed += used;
+        buffered.erase(0, used);
+        if (ec == bhttp::error::need_more) {
+            if (offset == wire.size()) {
+                out.error = ec;
+                break;
+            }
+            buffered.append(wire.substr(offset));
+            offset = wire.size();
+            continue;
+        }
+        out.error = ec;
+        if (ec || parser.is_done()) break;
+        if (used == 0) {
+            if (offset == wire.size()) break;
+            buffered.append(wire.substr(offset));
+            offset = wire.size();
+        }
+    }
+    out.done = parser.is_done();
+    out.header_done = parser.is_header_done();
+}
+
+Parsed WithBeast(std::string_view wire) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    Parsed out;
+    Feed(parser, wire, out);
+    if (out.header_done) {
+        const auto& request = parser.get();
+        out.method = std::string(request.method_string());
+        out.target = std::string(request.target());
+        out.version = request.version();
+        out.keep_alive = request.keep_alive();
+        for (const auto& field : request)
+            out.fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    return out;
+}
+
+// Our fields are read back through equal_range, name by name (`names` in first-seen order).
+Parsed WithOurs(std::string_view wire, adapters::Request& request,
+                const std::vector<std::string>& names) {
+    RequestParser parser(request);
+    Parsed out;
+    Feed(parser, wire, out);
+    if (out.header_done) {
+        out.method = std::string(request.method_string());
+        out.target = std::string(request.target());
+        out.version = request.version();
+        out.keep_alive = request.keep_alive();
+        for (const auto& name : names) {
+            for (auto [it, end] = request.equal_range(name); it != end; ++it)
+                out.fields.emplace_back(std::string(it->name_string()), std::string(it->value()));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> DistinctNames(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::vector<std::string> names;
+    for (const auto& field : fields) {
+        const bool seen = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+            return boost::beast::iequals(name, field.first);
+        });
+        if (!seen) names.push_back(field.first);
+    }
+    return names;
+}
+
+// Beast's fields grouped by name (case-insensitive), the order WithOurs reads ours back in.
+std::vector<std::pair<std::string, std::string>> GroupedByName(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::vector<std::pair<std::string, std::string>> grouped;
+    for (const auto& name : DistinctNames(fields)) {
+        for (const auto& field : fields) {
+            if (boost::beast::iequals(field.first, name)) grouped.push_back(field);
+        }
+    }
+    return grouped;
+}
+
+const std::vector<std::string> kWires = {
+    // Plain requests, repeated and mixed-case names, unknown methods, HTTP/1.0.
+    "GET /auth HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET /auth?x=1 HTTP/1.1\r\nHost: a\r\nX-Original-URL: https://app/x\r\n"
+    "x-original-url: https://app/y\r\nCookie: a=1\r\nCOOKIE: b=2\r\n\r\n",
+    "PROPFIND /dav HTTP/1.1\r\nHost: a\r\n\r\n",
+    "BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET / HTTP/1.0\r\n\r\n",
+    "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    "GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+    "GET / HTTP/1.1\r\nConnection: upgrade, close\r\n\r\n",
+    "GET / HTTP/1.1\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+    "GET / HTTP/1.1\r\nX-Empty:\r\nX-Spaces:   v  \r\n\r\n",
+    "GET / HTTP/1.1\r\nX-Folded: a\r\n b\r\n\r\n",
+    // Bodies: dropped by ours, parsed (and limited) by both.
+    "POST /logout HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+    "POST /logout HTTP/1.1\r\nContent-Length: 100\r\n\r\nhello",
+    "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nT: v\r\n\r\n",
+    "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" + std::string(65, 'a') +
+        "\r\n0\r\n\r\n",
+    "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+    "POST /x HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "POST /x HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+    "POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+    "POST /x HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n",
+    "POST /x HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    // Malformed heads.
+    "GET /auth HTTP/1.1\r\nHost : a\r\n\r\n",
+    "GET /auth HTTP/1.1\r\nHo st: a\r\n\r\n",
+    "GET /auth HTTP/1.1\r\n: a\r\n\r\n",
+    "GET /auth HTTP/1.1\r\nHost: a\rb\r\n\r\n",
+    "GET /auth HTTP/1.1\r\nHost: a\x01\r\n\r\n",
+    "GET /auth HTTP/1.1\nHost: a\n\n",
+    "GET /auth HTTP/2.0\r\n\r\n",
+    "GET /auth HTTP/1.1 extra\r\n\r\n",
+    "GET  /auth HTTP/1.1\r\n\r\n",
+    "GET /a b HTTP/1.1\r\n\r\n",
+    "G@T /auth HTTP/1.1\r\n\r\n",
+    "\r\nGET /auth HTTP/1.1\r\n\r\n",
+    "GET /auth HTTP/1.1\r\nX: " + std::string(2000, 'v') + "\r\n\r\n",
+    "GET /auth HTTP/1.1\r\nHost: a\r\n",
+    // Pipelined: only the first request is consumed.
+    "GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: b\r\n\r\n",
+};
+
+TEST(RequestParser, AgreesWithBeastsRequestParser) {
+    adapters::Request request;  // reused across requests, as a connection does
+    for (const auto& wire : kWires) {
+        SCOPED_TRACE(wire.substr(0, 80));
+        const Parsed beast = WithBeast(wire);
+        const Parsed ours = WithOurs(wire, request, DistinctNames(beast.fields));
+        EXPECT_EQ(ours.error, beast.error)
+            << ours.error.message() << " vs " << beast.error.message();
+        EXPECT_EQ(ours.consumed, beast.consumed);
+        EXPECT_EQ(ours.done, beast.done);
+        EXPECT_EQ(ours.header_done, beast.header_done);
+        EXPECT_EQ(ours.method, beast.method);
+        EXPECT_EQ(ours.target, beast.target);
+        EXPECT_EQ(ours.version, beast.version);
+        EXPECT_EQ(ours.keep_alive, beast.keep_alive);
+        EXPECT_EQ(ours.fields, GroupedByName(beast.fields));
+    }
+}
+
+TEST(RequestParser, FillsTheRequestLineAndLooksUpFieldsByNameOrEnum) {
+    adapters::Request request;
+    RequestParser parser(request);
+    const std::string wire =
+        "BREW /pot?x=1 HTTP/1.0\r\nhost: a.example\r\nx-original-url: /u\r\n"
+        "Authorization: Bearer t\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n";
+    boost::beast::error_code ec;
+    EXPECT_EQ(parser.put(boost::asio::buffer(wire), ec), wire.size());
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_TRUE(parser.is_done());
+    EXPECT_EQ(request.method(), bhttp::verb::unknown);
+    EXPECT_EQ(request.method_string(), "BREW");
+    EXPECT_EQ(request.target(), "/pot?x=1");
+    EXPECT_EQ(request.version(), 10u);
+    EXPECT_FALSE(request.keep_alive());
+    EXPECT_EQ(request[bhttp::field::host], "a.example");
+    EXPECT_EQ(request["HOST"], "a.example");
+    EXPECT_EQ(request["X-Original-URL"], "/u");
+    EXPECT_EQ(request[bhttp::field::authorization], "Bearer t");
+    EXPECT_EQ(request[bhttp::field::accept], "");
+    EXPECT_EQ(request["X-Missing"], "");
+    auto [it, end] = request.equal_range(bhttp::field::cookie);
+    ASSERT_NE(it, end);
+    EXPECT_EQ(it->value(), "a=1");
+    ++it;
+    ASSERT_NE(it, end);
+    EXPECT_EQ(it->value(), "b=2");
+    ++it;
+    EXPECT_EQ(it, end);
+}
+
+TEST(RequestParser, ClearsTheRequestItFills) {
+    adapters::Request request;
+    {
+        RequestParser parser(request);
+        const std::string wire = "GET /first HTTP/1.1\r\nX-A: 1\r\n\r\n";
+        boost::beast::error_code ec;
+        parser.put(boost::asio::buffer(wire), ec);
+        ASSERT_FALSE(ec);
+    }
+    RequestParser parser(request);
+    const std::string wire = "GET /second HTTP/1.1\r\nX-B: 2\r\n\r\n";
+    boost::beast::error_code ec;
+    parser.put(boost::asio::buffer(wire), ec);
+    ASSERT_FALSE(ec);
+    EXPECT_EQ(request.target(), "/second");
+    EXPECT_EQ(request["X-A"], "");
+    EXPECT_EQ(request["X-B"], "2");
+    EXPECT_EQ(request.field_count(), 1u);
+}
+
+TEST(Request, SetReplacesEveryFieldOfTheNameAndInsertAppends) {
+    adapters::Request request{bhttp::verb::get, "/auth", 11};
+    EXPECT_EQ(request.method_string(), "GET");
+    request.insert("X-Forwarded-For", "1.1.1.1");
+    request.insert("x-forwarded-for", "2.2.2.2");
+    request.insert(bhttp::field::host, "a");
+    request.set("X-FORWARDED-FOR", "3.3.3.3");
+    EXPECT_EQ(request["X-Forwarded-For"], "3.3.3.3");
+    auto [it, end] = request.equal_range("X-Forwarded-For");
+    ASSERT_NE(it, end);
+    EXPECT_EQ(std::next(it), end);
+    request.set(bhttp::field::host, "b");
+    EXPECT_EQ(request["Host"], "b");
+    EXPECT_EQ(request.field_count(), 2u);
+    EXPECT_TRUE(request.keep_alive());
+    request.set(bhttp::field::connection, "Upgrade, CLOSE");
+    EXPECT_FALSE(request.keep_alive());
+}
+
+}  // namespace
+}  // namespace stepgate::http
