@@ -3,8 +3,6 @@
 #pragma once
 
 #include <atomic>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -33,8 +31,6 @@ struct ProviderStats;
 }  // namespace stepgate::oidc
 
 namespace stepgate::adapters {
-
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 // The provider as the handler sees it; an interface so that tests need no provider thread.
 class KeySource {

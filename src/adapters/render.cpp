@@ -31,8 +31,7 @@ struct HeaderName {
     bhttp::field field;
 };
 
-void InsertIfSafe(bhttp::response<bhttp::string_body>& response, const HeaderName& header,
-                  std::string_view value) {
+void InsertIfSafe(Response& response, const HeaderName& header, std::string_view value) {
     if (SafeHeaderValue(value)) response.insert(header.field, header.name, value);
 }
 
@@ -58,15 +57,14 @@ void AppendQuoted(std::string& out, std::string_view value) {
     out.push_back('"');
 }
 
-void SetBody(bhttp::response<bhttp::string_body>& response, bhttp::status status,
-             std::string_view text) {
+void SetBody(Response& response, bhttp::status status, std::string_view text) {
     response.result(status);
     response.insert(bhttp::field::content_type, "text/plain; charset=utf-8");
     response.body().assign(text);
     response.body() += '\n';
 }
 
-void IdentityHeaders(const RenderInput& input, bhttp::response<bhttp::string_body>& response) {
+void IdentityHeaders(const RenderInput& input, Response& response) {
     const core::Identity* id = input.identity;
     if (id == nullptr) return;
     static const HeaderName kUser("X-Auth-Request-User");
@@ -107,7 +105,7 @@ std::string StartUrl(const config::Config& config, const RequestFacts& facts) {
     return url;
 }
 
-void Render(const RenderInput& input, bhttp::response<bhttp::string_body>& response) {
+void Render(const RenderInput& input, Response& response) {
     const Outcome outcome = input.decision.outcome;
     const bool api = input.facts.has_bearer;
 

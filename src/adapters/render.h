@@ -2,8 +2,6 @@
 // redirects; /forward-auth and /ext-authz/ send browsers to /start.
 #pragma once
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <optional>
 
 #include "adapters/request_facts.h"
@@ -22,8 +20,7 @@ struct RenderInput {
     std::optional<jose::JwtError> token_error;
 };
 
-void Render(const RenderInput& input,
-            boost::beast::http::response<boost::beast::http::string_body>& response);
+void Render(const RenderInput& input, Response& response);
 
 // `<public_url>/start?rd=<original URL>[&<pins>]`, or empty without a public_url.
 std::string StartUrl(const config::Config& config, const RequestFacts& facts);

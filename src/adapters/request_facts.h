@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "adapters/request.h"
+#include "adapters/http_message.h"
 #include "common/result.h"
 #include "policy/pins.h"
 #include "policy/url.h"

@@ -6,7 +6,7 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 
-#include "adapters/request.h"
+#include "adapters/http_message.h"
 
 namespace stepgate::http {
 

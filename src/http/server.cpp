@@ -6,12 +6,12 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <cstring>
 #include <vector>
 
 #include "config/config.h"
 #include "http/request_parser.h"
+#include "http/response_writer.h"
 #include "observability/log.h"
 #include "oidc/provider.h"
 
@@ -213,10 +213,7 @@ class Session {
     // The request stays until the next one is read.
     const adapters::Request& request() const { return request_; }
 
-    void ResetResponse() {
-        response_.base() = adapters::Response::header_type{};
-        response_.body().clear();  // keeps its capacity
-    }
+    void ResetResponse() { response_.Clear(); }  // keeps the buffers
 
     void Handle(SessionRef self, bool may_refresh_keys) {
         ResetResponse();
@@ -272,63 +269,12 @@ class Session {
         Write(std::move(self));
     }
 
-    // The response, serialized by hand into one reused buffer and sent with one write: the
-    // status line, the handler's fields, Content-Length, Connection, the body. What Beast's
-    // serializer wrote after prepare_payload() and keep_alive(), in meaning.
+    // The answer closes the connection past kMaxRequestsPerConnection or when draining.
     void Serialize() {
-        out_.clear();
-        const unsigned version = response_.version();
-        const unsigned code = response_.result_int();
-        char status_line[] = "HTTP/1.1 200 ";
-        status_line[5] = static_cast<char>('0' + version / 10);
-        status_line[7] = static_cast<char>('0' + version % 10);
-        status_line[9] = static_cast<char>('0' + code / 100 % 10);
-        status_line[10] = static_cast<char>('0' + code / 10 % 10);
-        status_line[11] = static_cast<char>('0' + code % 10);
-        out_.append(status_line, sizeof status_line - 1);
-        out_.append(response_.reason());  // the set reason, else bhttp::obsolete_reason
-        out_.append("\r\n");
-
-        // The answer closes the connection past kMaxRequestsPerConnection or when draining.
         ++served_;
         const bool limit = served_ >= kMaxRequestsPerConnection || registry_.draining;
-        // In the order Beast wrote them: the handler's fields (its Connection in place, unless
-        // keep_alive(false) below moves it to the end), then Content-Length.
-        bool has_connection = false;
-        for (const auto& field : response_) {
-            if (field.name() == bhttp::field::content_length) continue;  // written below
-            if (field.name() == bhttp::field::connection) {
-                has_connection = true;
-                if (limit) continue;
-            }
-            AppendField(field.name_string(), field.value());
-        }
-        char length[24];
-        const auto end = std::to_chars(std::begin(length), std::end(length),
-                                       static_cast<std::uint64_t>(response_.body().size()))
-                             .ptr;
-        AppendField("Content-Length", std::string_view(length, end - length));
-        if (limit) {
-            // Rare: let Beast edit the Connection token list, as before.
-            response_.keep_alive(false);
-            keep_alive_ = false;
-            if (auto value = response_[bhttp::field::connection]; !value.empty())
-                AppendField("Connection", value);
-        } else {
-            // Beast's keep_alive(): HTTP/1.1 persists unless "close", HTTP/1.0 only with
-            // "keep-alive". The handler set the field from the request's; without one (the
-            // common case) there is nothing to look up.
-            keep_alive_ = has_connection ? response_.keep_alive() : version >= 11;
-        }
-        out_.append("\r\n");
-        out_.append(response_.body());
-    }
-
-    void AppendField(std::string_view name, std::string_view value) {
-        out_.append(name);
-        out_.append(": ");
-        out_.append(value);
-        out_.append("\r\n");
+        keep_alive_ = response_.keep_alive() && !limit;
+        WriteResponse(response_, keep_alive_, out_);
     }
 
     // The answer is sent from a posted handler: every request that arrived in the same epoll
@@ -355,7 +301,6 @@ class Session {
         response_.version(11);
         response_.result(status);
         response_.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-        response_.set(bhttp::field::connection, "close");
         response_.body().append(text).append("\n");
         response_.keep_alive(false);
         Write(std::move(self));

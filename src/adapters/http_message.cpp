@@ -1,0 +1,197 @@
+#include "adapters/http_message.h"
+
+#include <algorithm>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+#include <limits>
+#include <stdexcept>
+
+namespace stepgate::adapters {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+std::string_view TrimSpaces(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+}  // namespace
+
+// --- FieldList
+
+FieldList::Iterator::Iterator(const FieldList* list, std::size_t index, bool all,
+                              bhttp::field field, std::string_view name)
+    : list_(list), index_(index), all_(all), field_(field), name_(name) {
+    Settle();
+}
+
+FieldList::Iterator& FieldList::Iterator::operator++() {
+    ++index_;
+    Settle();
+    return *this;
+}
+
+void FieldList::Iterator::Settle() {
+    const auto& slots = list_->slots_;
+    if (!all_) {
+        while (index_ < slots.size() && !list_->Matches(slots[index_], field_, name_)) ++index_;
+    }
+    if (index_ < slots.size()) {
+        const Slot& slot = slots[index_];
+        current_ = FieldView(slot.name, list_->Text(slot.name_string), list_->Text(slot.value));
+    }
+}
+
+void FieldList::ClearFields() {
+    text_.clear();
+    slots_.clear();
+}
+
+FieldList::Span FieldList::Append(std::string_view text) {
+    // The parser's limits keep a message far below 4 GiB; a hand-built one must too.
+    if (text_.size() + text.size() > std::numeric_limits<std::uint32_t>::max())
+        throw std::length_error("header fields too large");
+    const Span span{static_cast<std::uint32_t>(text_.size()),
+                    static_cast<std::uint32_t>(text.size())};
+    text_.append(text);
+    return span;
+}
+
+void FieldList::insert(bhttp::field name, std::string_view name_string, std::string_view value) {
+    const Span name_span = Append(name_string);
+    slots_.push_back(Slot{name, name_span, Append(TrimSpaces(value))});
+}
+
+void FieldList::insert(bhttp::field name, std::string_view value) {
+    insert(name, bhttp::to_string(name), value);
+}
+
+void FieldList::insert(std::string_view name, std::string_view value) {
+    insert(bhttp::string_to_field(name), name, value);
+}
+
+void FieldList::erase(bhttp::field name) {
+    std::erase_if(slots_, [&](const Slot& slot) { return Matches(slot, name, {}); });
+}
+
+void FieldList::erase(std::string_view name) {
+    const bhttp::field field = bhttp::string_to_field(name);
+    std::erase_if(slots_, [&](const Slot& slot) { return Matches(slot, field, name); });
+}
+
+void FieldList::set(bhttp::field name, std::string_view value) {
+    erase(name);
+    insert(name, value);
+}
+
+void FieldList::set(std::string_view name, std::string_view value) {
+    erase(name);
+    insert(name, value);
+}
+
+bool FieldList::Matches(const Slot& slot, bhttp::field field, std::string_view name) const {
+    if (field != bhttp::field::unknown) return slot.name == field;
+    return slot.name == bhttp::field::unknown && slot.name_string.size == name.size() &&
+           boost::beast::iequals(Text(slot.name_string), name);
+}
+
+std::size_t FieldList::IndexOf(bhttp::field field, std::string_view name) const {
+    std::size_t index = 0;
+    while (index < slots_.size() && !Matches(slots_[index], field, name)) ++index;
+    return index;
+}
+
+std::size_t FieldList::Count(bhttp::field field, std::string_view name) const {
+    return static_cast<std::size_t>(
+        std::count_if(slots_.begin(), slots_.end(),
+                      [&](const Slot& slot) { return Matches(slot, field, name); }));
+}
+
+std::pair<FieldList::Iterator, FieldList::Iterator> FieldList::equal_range(
+    bhttp::field name) const {
+    return {Iterator(this, 0, false, name, {}), Iterator(this, slots_.size(), false, name, {})};
+}
+
+std::pair<FieldList::Iterator, FieldList::Iterator> FieldList::equal_range(
+    std::string_view name) const {
+    const bhttp::field field = bhttp::string_to_field(name);
+    return {Iterator(this, 0, false, field, name),
+            Iterator(this, slots_.size(), false, field, name)};
+}
+
+std::size_t FieldList::count(bhttp::field name) const { return Count(name, {}); }
+
+std::size_t FieldList::count(std::string_view name) const {
+    return Count(bhttp::string_to_field(name), name);
+}
+
+FieldList::Iterator FieldList::find(bhttp::field name) const {
+    return Iterator(this, IndexOf(name, {}), true, {}, {});
+}
+
+std::string_view FieldList::operator[](bhttp::field name) const {
+    const std::size_t index = IndexOf(name, {});
+    return index < slots_.size() ? Text(slots_[index].value) : std::string_view();
+}
+
+std::string_view FieldList::operator[](std::string_view name) const {
+    const std::size_t index = IndexOf(bhttp::string_to_field(name), name);
+    return index < slots_.size() ? Text(slots_[index].value) : std::string_view();
+}
+
+// --- Request
+
+Request::Request(bhttp::verb method, std::string_view target, unsigned version) {
+    SetRequestLine(method, bhttp::to_string(method), target, version);
+}
+
+void Request::Clear() {
+    ClearFields();
+    line_.clear();
+    method_size_ = 0;
+    method_ = bhttp::verb::unknown;
+    version_ = 11;
+}
+
+void Request::SetRequestLine(bhttp::verb method, std::string_view method_string,
+                             std::string_view target, unsigned version) {
+    method_ = method;
+    line_.assign(method_string).append(target);
+    method_size_ = method_string.size();
+    version_ = version;
+}
+
+bool Request::keep_alive() const {
+    const bool present = find(bhttp::field::connection) != end();
+    bhttp::token_list connection{(*this)[bhttp::field::connection]};  // exists() is not const
+    if (version_ < 11) return present && connection.exists("keep-alive");
+    return !present || !connection.exists("close");
+}
+
+// --- Response
+
+void Response::Clear() {
+    ClearFields();
+    status_ = bhttp::status::ok;
+    code_ = 200;
+    version_ = 11;
+    keep_alive_ = kFromVersion;
+    body_.clear();
+}
+
+void Response::result(bhttp::status status) {
+    status_ = status;
+    code_ = static_cast<unsigned>(status);
+}
+
+void Response::result(unsigned code) {
+    status_ = bhttp::int_to_status(code);
+    code_ = code;
+}
+
+std::string_view Response::reason() const { return bhttp::obsolete_reason(status_); }
+
+}  // namespace stepgate::adapters
