@@ -333,9 +333,12 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                 if (verified) {
                     identity = std::move(*verified);
                     identity.level = core::LevelOf(policy.levels, identity);
-                    cache.Insert(facts->bearer_token, identity, snapshot, keys,
-                                 identity.expires_at + config->bearer_options.leeway_seconds);
-                    presented = &identity;
+                    const std::int64_t valid_until =
+                        identity.expires_at + config->bearer_options.leeway_seconds;
+                    // The cache takes the identity when it keeps the token; used from there.
+                    presented =
+                        cache.Insert(facts->bearer_token, identity, snapshot, keys, valid_until);
+                    if (presented == nullptr) presented = &identity;
                 } else if (verified.error() == jose::JwtError::kUnknownKey && may_refresh_keys) {
                     return HandleStatus::kNeedsKeyRefresh;
                 } else {

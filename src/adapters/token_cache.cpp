@@ -30,15 +30,16 @@ const core::Identity* TokenCache::Find(std::string_view token, const void* snaps
     return &entry.identity;
 }
 
-void TokenCache::Insert(std::string_view token, core::Identity identity,
-                        std::shared_ptr<const void> owner_snapshot,
-                        std::shared_ptr<const void> owner_keys, std::int64_t valid_until) {
-    if (capacity_ == 0 || token.size() > kTokenCacheMaxTokenBytes) return;
+const core::Identity* TokenCache::Insert(std::string_view token, core::Identity& identity,
+                                         std::shared_ptr<const void> owner_snapshot,
+                                         std::shared_ptr<const void> owner_keys,
+                                         std::int64_t valid_until) {
+    if (capacity_ == 0 || token.size() > kTokenCacheMaxTokenBytes) return nullptr;
     const std::size_t hash = HashOf(token);
     Entry entry{std::move(identity), std::move(owner_snapshot), std::move(owner_keys), valid_until};
     if (auto it = entries_.find(Probe{token, hash}); it != entries_.end()) {
         it->second = std::move(entry);
-        return;
+        return &it->second.identity;
     }
     if (entries_.size() >= capacity_) {
         // Make room with an entry from the next non-empty bucket after a moving cursor: by
@@ -59,11 +60,11 @@ void TokenCache::Insert(std::string_view token, core::Identity identity,
             }
             node.key().hash = hash;
             node.mapped() = std::move(entry);
-            entries_.insert(std::move(node));
-            return;
+            return &entries_.insert(std::move(node)).position->second.identity;
         }
     }
-    entries_.emplace(Key{std::string(token), hash}, std::move(entry));
+    return &entries_.emplace(Key{std::string(token), hash}, std::move(entry))
+                .first->second.identity;
 }
 
 }  // namespace stepgate::adapters

@@ -24,10 +24,18 @@ class TokenCache {
                                std::int64_t now);
 
     // `owner_snapshot`/`owner_keys` keep those objects alive while entries point at them, so
-    // that a new object at a reused address can never match an old entry.
-    void Insert(std::string_view token, core::Identity identity,
-                std::shared_ptr<const void> owner_snapshot, std::shared_ptr<const void> owner_keys,
-                std::int64_t valid_until);
+    // that a new object at a reused address can never match an old entry. Returns the cached
+    // identity (moved from `identity`), or nullptr when the token is not cached (too large, or
+    // no capacity): `identity` is then left as it was.
+    const core::Identity* Insert(std::string_view token, core::Identity& identity,
+                                 std::shared_ptr<const void> owner_snapshot,
+                                 std::shared_ptr<const void> owner_keys, std::int64_t valid_until);
+    const core::Identity* Insert(std::string_view token, core::Identity&& identity,
+                                 std::shared_ptr<const void> owner_snapshot,
+                                 std::shared_ptr<const void> owner_keys, std::int64_t valid_until) {
+        return Insert(token, identity, std::move(owner_snapshot), std::move(owner_keys),
+                      valid_until);
+    }
 
     std::size_t size() const { return entries_.size(); }
 

@@ -50,5 +50,33 @@ TEST(TokenCache, StaysWithinCapacity) {
     EXPECT_EQ(cache.size(), 3u);
 }
 
+TEST(TokenCache, InsertReturnsTheCachedIdentityOrLeavesTheCallersAlone) {
+    TokenCache cache(2);
+    auto owner = std::make_shared<int>(0);
+    core::Identity identity = Alice();
+    const core::Identity* cached = cache.Insert("tok", identity, owner, owner, 100);
+    ASSERT_NE(cached, nullptr);
+    EXPECT_EQ(cached, cache.Find("tok", owner.get(), owner.get(), 50));
+    EXPECT_EQ(cached->subject, "alice");
+    // Not cached: too large, or no capacity. The caller's identity is still whole.
+    core::Identity large = Alice();
+    EXPECT_EQ(
+        cache.Insert(std::string(kTokenCacheMaxTokenBytes + 1, 'x'), large, owner, owner, 100),
+        nullptr);
+    EXPECT_EQ(large.subject, "alice");
+    TokenCache none(0);
+    core::Identity kept = Alice();
+    EXPECT_EQ(none.Insert("tok", kept, owner, owner, 100), nullptr);
+    EXPECT_EQ(kept.subject, "alice");
+    // A full cache reuses an evicted entry: the pointer returned is the new entry's.
+    cache.Insert("a", Alice(), owner, owner, 100);
+    core::Identity bob = Alice();
+    bob.subject = "bob";
+    const core::Identity* reused = cache.Insert("b", bob, owner, owner, 100);
+    ASSERT_NE(reused, nullptr);
+    EXPECT_EQ(reused->subject, "bob");
+    EXPECT_EQ(reused, cache.Find("b", owner.get(), owner.get(), 50));
+}
+
 }  // namespace
 }  // namespace stepgate::adapters
