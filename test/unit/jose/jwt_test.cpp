@@ -388,6 +388,35 @@ TEST_F(VerifyJwtTest, DuplicateMemberNamesAreBadJson) {
               "accepted");
 }
 
+TEST_F(VerifyJwtTest, DuplicateNamesDeepInArraysOfObjectsAreBadJson) {
+    for (const char* members :
+         {R"("roles":[{"x":1},{"x":1,"x":2}],)", R"("a":{"b":[[{"c":{"d":1,"d":1}}]]},)",
+          R"("tenant":{"x":1,"x":2},)"}) {
+        std::string claims = Claims().dump();
+        claims.insert(1, members);
+        EXPECT_EQ(Outcome(MakeToken(Header("RS256", "rsa").dump(), claims, Algorithm::kRS256,
+                                    SharedTestKeys().rsa.get())),
+                  Refused(JwtError::kBadJson))
+            << members;
+    }
+    const std::string header = R"({"alg":"RS256","kid":"rsa","ext":[{"k":1,"k":1}]})";
+    EXPECT_EQ(
+        Outcome(MakeToken(header, Claims().dump(), Algorithm::kRS256, SharedTestKeys().rsa.get())),
+        Refused(JwtError::kBadJson));
+}
+
+TEST_F(VerifyJwtTest, BadJsonIsFoundBeforeTheSignatureIsChecked) {
+    // RFC 7515 §5.2 steps 3-4 (and 7519 §7.2 step 8) come before step 8's signature check.
+    std::string claims = Claims().dump();
+    claims.insert(1, R"("a":{"x":1,"x":2},)");
+    auto parts = SplitToken(Rs256(Claims()));
+    parts[1] = Base64UrlEncode(claims);
+    EXPECT_EQ(Outcome(Join(parts)), Refused(JwtError::kBadJson));
+    parts = SplitToken(Rs256(Claims()));
+    parts[0] = Base64UrlEncode(R"({"alg":"RS256","kid":"rsa","x":[{"y":1,"y":1}]})");
+    EXPECT_EQ(Outcome(Join(parts)), Refused(JwtError::kBadJson));
+}
+
 TEST_F(VerifyJwtTest, InvalidUtf8OrDeepNestingIsBadJson) {
     std::string claims = Claims().dump();
     claims.insert(1, "\"name\":\"\xff\xfe\",");
@@ -782,6 +811,118 @@ TEST_F(VerifyJwtTest, ExtraClaimsAreFlattenedToStrings) {
     EXPECT_TRUE(values("obj").empty());
     EXPECT_TRUE(values("nil").empty());
     EXPECT_EQ(identity.FindClaim("absent"), nullptr);
+}
+
+TEST_F(VerifyJwtTest, StringClaimsOfAnotherTypeCountAsAbsent) {
+    json claims = Claims();
+    claims["iss"] = json::array({kIssuer});
+    EXPECT_EQ(ClaimsOutcome(claims), Refused(JwtError::kWrongIssuer));
+    claims = Claims();
+    claims["sub"] = json::array({"user-1"});
+    EXPECT_EQ(ClaimsOutcome(claims), Refused(JwtError::kBadClaim));
+    claims = Claims();
+    claims["email"] = 1;
+    claims["preferred_username"] = json::object();
+    const auto result = Verify(Rs256(claims));
+    ASSERT_TRUE(result.has_value());
+    EXPECT_TRUE(result->email.empty());
+    EXPECT_TRUE(result->preferred_username.empty());
+}
+
+TEST_F(VerifyJwtTest, NumericDatesAreIntegersOrTruncatedFloatsWithinTwoToThe53) {
+    const std::int64_t limit = std::int64_t{1} << 53;
+    json claims = Claims();
+    claims["exp"] = limit;
+    claims["nbf"] = -limit;
+    claims["iat"] = -1.5;
+    claims["auth_time"] = static_cast<double>(kNow) + 0.9;
+    auto result = Verify(Rs256(claims));
+    ASSERT_TRUE(result.has_value()) << Describe(result.error());
+    EXPECT_EQ(result->expires_at, limit);
+    EXPECT_EQ(result->auth_time, kNow);
+    for (const char* name : {"nbf", "iat", "auth_time"}) {
+        for (const json& value : {json(-limit - 1), json(limit + 1), json(-1e17), json("1"),
+                                  json(false), json::array()}) {
+            claims = Claims();
+            claims[name] = value;
+            EXPECT_EQ(ClaimsOutcome(claims), Refused(JwtError::kBadClaim))
+                << name << " " << value.dump();
+        }
+    }
+    claims = Claims();
+    claims["auth_time"] = kNow + 31;
+    EXPECT_EQ(ClaimsOutcome(claims), Refused(JwtError::kIssuedInFuture));
+}
+
+TEST_F(VerifyJwtTest, ScpArrayElementsAreTakenWholeAndScopeWins) {
+    const std::vector<std::pair<json, std::vector<std::string>>> filled = {
+        {json{{"scp", {"a b", "c"}}}, {"a b", "c"}},
+        {json{{"scp", {"a b", "c"}}, {"scope", "x  y"}}, {"x", "y"}},
+    };
+    for (const auto& [members, scopes] : filled) {
+        json claims = Claims();
+        claims.update(members);
+        const auto result = Verify(Rs256(claims));
+        ASSERT_TRUE(result.has_value()) << members.dump();
+        EXPECT_EQ(result->scopes, scopes) << members.dump();
+    }
+    // A scope of the wrong type is refused, scp is no fallback; nor is an scp with a null.
+    for (const json& members :
+         {json{{"scp", "a"}, {"scope", 1}}, json{{"scp", json::array({"a", nullptr})}}}) {
+        json claims = Claims();
+        claims.update(members);
+        EXPECT_EQ(ClaimsOutcome(claims), Refused(JwtError::kBadClaim)) << members.dump();
+    }
+}
+
+TEST_F(VerifyJwtTest, ExtraClaimsMayNameRegisteredOnesAndNestDeeply) {
+    options_.extra_claims = {"groups", "exp", "aud", "deep", "ratio"};
+    json claims = Claims();
+    claims["groups"] = json::array({"admins"});
+    claims["deep"] = json::array({json::array({json::array({1, "two", json::object()}), 3.0}),
+                                  json{{"no", json::array({"no"})}}});
+    claims["ratio"] = 0.25;
+    const auto result = Verify(Rs256(claims));
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(result->groups, (std::vector<std::string>{"admins"}));
+    ASSERT_EQ(result->claims.size(), 5u);
+    EXPECT_EQ(result->claims[0].values, (std::vector<std::string>{"admins"}));
+    EXPECT_EQ(result->claims[1].values, (std::vector<std::string>{std::to_string(kNow + 300)}));
+    EXPECT_EQ(result->claims[2].values, (std::vector<std::string>{"stepgate-api"}));
+    EXPECT_EQ(result->claims[3].values, (std::vector<std::string>{"1", "two", "3.0"}));
+    EXPECT_EQ(result->claims[4].values, (std::vector<std::string>{"0.25"}));
+}
+
+TEST_F(VerifyJwtTest, IdentityFromClaimsSkipsTheTokenChecksButNotTheTypes) {
+    options_.extra_claims = {"tenant"};
+    auto result = IdentityFromClaims(
+        R"({"sub":"u","iss":"anyone","aud":7,"exp":12.5,"tenant":["t",1],"groups":"g"})", options_);
+    ASSERT_TRUE(result.has_value()) << Describe(result.error());
+    EXPECT_EQ(result->subject, "u");
+    EXPECT_EQ(result->issuer, "anyone");
+    EXPECT_EQ(result->expires_at, 12);
+    EXPECT_EQ(result->groups, (std::vector<std::string>{"g"}));
+    ASSERT_EQ(result->claims.size(), 1u);
+    EXPECT_EQ(result->claims[0].values, (std::vector<std::string>{"t", "1"}));
+    result = IdentityFromClaims(R"({"sub":"u","iss":1})", options_);
+    ASSERT_TRUE(result.has_value());
+    EXPECT_TRUE(result->issuer.empty());
+    EXPECT_EQ(result->expires_at, 0);
+    const std::vector<std::pair<const char*, JwtError>> refused = {
+        {R"({"sub":"u","exp":"soon"})", JwtError::kBadClaim},
+        {R"({"sub":"u","exp":1e16})", JwtError::kBadClaim},
+        {R"({"iss":"i"})", JwtError::kBadClaim},
+        {R"({"sub":"u","amr":[1]})", JwtError::kBadClaim},
+        {R"({"sub":"u","x":{"y":1,"y":1}})", JwtError::kBadJson},
+        {R"({"sub":"u","sub":"v"})", JwtError::kBadJson},
+        {R"(["sub"])", JwtError::kBadJson},
+        {"", JwtError::kBadJson},
+    };
+    for (const auto& [text, error] : refused) {
+        result = IdentityFromClaims(text, options_);
+        ASSERT_FALSE(result.has_value()) << text;
+        EXPECT_EQ(result.error(), error) << text;
+    }
 }
 
 // --- Describe -------------------------------------------------------------------------------
