@@ -2,33 +2,21 @@
 
 #include <openssl/crypto.h>
 
-#include <cmath>
+#include <iterator>
 #include <limits>
 #include <utility>
 
 #include "jose/base64url.h"
+#include "jose/claims_reader.h"
 #include "jose/signature.h"
-#include "jose/strict_json.h"
 
 namespace stepgate::jose {
 namespace {
 
-using Json = nlohmann::json;
+using detail::JsonMember;
+using detail::JwtClaims;
 
 constexpr std::size_t kMaxKidBytes = 256;
-// RFC 7519 §2 NumericDate: we accept what a double holds exactly, ±2^53 seconds.
-constexpr std::int64_t kMaxNumericDate = std::int64_t{1} << 53;
-
-const Json* Member(const Json& object, std::string_view name) {
-    const auto& members = object.get_ref<const Json::object_t&>();
-    const auto it = members.find(name);
-    return it == members.end() ? nullptr : &it->second;
-}
-
-const std::string* StringMember(const Json& object, std::string_view name) {
-    const Json* value = Member(object, name);
-    return value != nullptr && value->is_string() ? value->get_ptr<const std::string*>() : nullptr;
-}
 
 std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
     std::int64_t sum = 0;
@@ -39,36 +27,14 @@ std::int64_t SaturatingAdd(std::int64_t a, std::int64_t b) {
     return sum;
 }
 
-// RFC 7519 §2 NumericDate: an integer, or a finite non-integer truncated to seconds, within
-// ±2^53. nullopt for any other value (string, bool, 1e300, ...).
-std::optional<std::int64_t> NumericDate(const Json& value) {
-    // Unsigned first: nlohmann's get_ptr<number_integer_t*> also answers for an unsigned
-    // value (reading the union as signed), so the order of these tests matters.
-    if (const auto* u = value.get_ptr<const Json::number_unsigned_t*>()) {
-        if (*u > static_cast<std::uint64_t>(kMaxNumericDate)) return std::nullopt;
-        return static_cast<std::int64_t>(*u);
-    }
-    if (const auto* i = value.get_ptr<const Json::number_integer_t*>()) {
-        if (*i > kMaxNumericDate || *i < -kMaxNumericDate) return std::nullopt;
-        return *i;
-    }
-    if (const auto* d = value.get_ptr<const Json::number_float_t*>()) {
-        const double limit = static_cast<double>(kMaxNumericDate);
-        if (!std::isfinite(*d) || *d > limit || *d < -limit) return std::nullopt;
-        return static_cast<std::int64_t>(*d);  // truncates toward zero
-    }
-    return std::nullopt;
-}
-
 enum class Presence { kAbsent, kPresent, kBad };
 
-// An optional NumericDate claim: absent, present (in *out), or of the wrong type / range.
-Presence OptionalNumericDate(const Json& claims, std::string_view name, std::int64_t& out) {
-    const Json* value = Member(claims, name);
-    if (value == nullptr) return Presence::kAbsent;
-    const auto date = NumericDate(*value);
-    if (!date) return Presence::kBad;
-    out = *date;
+// An optional NumericDate claim (RFC 7519 §2): absent, present (in *out), or of the wrong type
+// or range.
+Presence OptionalNumericDate(const JsonMember& claim, std::int64_t& out) {
+    if (!claim.present()) return Presence::kAbsent;
+    if (claim.type != JsonMember::Type::kNumber || !claim.date) return Presence::kBad;
+    out = *claim.date;
     return Presence::kPresent;
 }
 
@@ -83,48 +49,24 @@ void AppendSpaceSeparated(std::string_view text, std::vector<std::string>& out) 
 }
 
 // A claim that is a string or an array of strings (amr, groups, scp). A string is one element,
-// or, with split_spaces, a space-separated list (RFC 8693 §4.2 `scope`, Entra `scp`).
-// False when the claim has another type or an element is not a string.
-bool StringList(const Json& value, bool split_spaces, std::vector<std::string>& out) {
-    if (value.is_string()) {
-        const auto& text = value.get_ref<const std::string&>();
-        if (split_spaces) {
-            AppendSpaceSeparated(text, out);
-        } else {
-            out.push_back(text);
-        }
-        return true;
-    }
-    if (!value.is_array()) return false;
-    const auto& array = value.get_ref<const Json::array_t&>();
-    out.reserve(array.size());
-    for (const Json& element : array) {
-        if (!element.is_string()) return false;
-        out.push_back(element.get_ref<const std::string&>());
-    }
-    return true;
-}
-
-// core::ClaimValues flattening: strings as they are, numbers and booleans as JSON text,
-// arrays element by element; objects and null match nothing and are left out.
-void Flatten(const Json& value, std::vector<std::string>& out) {
-    switch (value.type()) {
-        case Json::value_t::string:
-            out.push_back(value.get_ref<const std::string&>());
-            break;
-        case Json::value_t::boolean:
-        case Json::value_t::number_integer:
-        case Json::value_t::number_unsigned:
-        case Json::value_t::number_float:
-            out.push_back(value.dump());
-            break;
-        case Json::value_t::array:
-            for (const Json& element : value.get_ref<const Json::array_t&>()) {
-                Flatten(element, out);
+// or, with split_spaces, a space-separated list (RFC 8693 §4.2 `scope`, Entra `scp`); array
+// elements are taken as they are. False when the claim has another type or an element is not
+// a string.
+bool StringList(JsonMember& claim, bool split_spaces, std::vector<std::string>& out) {
+    switch (claim.type) {
+        case JsonMember::Type::kString:
+            if (split_spaces) {
+                AppendSpaceSeparated(claim.text, out);
+            } else {
+                out.push_back(std::move(claim.text));
             }
-            break;
+            return true;
+        case JsonMember::Type::kStringArray:
+            out.insert(out.end(), std::make_move_iterator(claim.strings.begin()),
+                       std::make_move_iterator(claim.strings.end()));
+            return true;
         default:
-            break;
+            return false;
     }
 }
 
@@ -153,42 +95,41 @@ std::optional<Parts> Split(std::string_view token) {
 
 using Outcome = Result<core::Identity, JwtError>;
 
-Outcome FillIdentity(const Json& claims, const VerifyOptions& options, core::Identity identity);
+Outcome FillIdentity(JwtClaims& claims, const VerifyOptions& options, core::Identity identity);
 
 // The claims of a token whose signature has verified. RFC 7519 §7.2 step 10 onwards.
-Outcome CheckClaims(const Json& claims, const VerifyOptions& options, std::int64_t now) {
+Outcome CheckClaims(JwtClaims& claims, const VerifyOptions& options, std::int64_t now) {
     core::Identity identity;
     identity.kind = core::CredentialKind::kBearerToken;
 
     // RFC 7519 §4.1.1, RFC 8725 §3.8, RFC 9068 §4 step 3: iss equals the configured issuer,
     // exactly (no normalization: a trailing slash is another issuer).
-    const std::string* iss = StringMember(claims, "iss");
+    const std::string* iss = claims.iss.String();
     if (iss == nullptr || options.issuer.empty() || *iss != options.issuer) {
         return MakeError(JwtError::kWrongIssuer);
     }
 
     // RFC 7519 §4.1.3, RFC 8725 §3.9, RFC 9068 §4 step 4: aud (a string or an array of
     // strings) contains one of our audiences.
-    const Json* aud = Member(claims, "aud");
+    const JsonMember& aud = claims.aud;
     std::size_t audience_count = 0;
     bool audience_ok = false;
-    if (aud == nullptr) return MakeError(JwtError::kWrongAudience);
+    if (!aud.present()) return MakeError(JwtError::kWrongAudience);
     const auto accepted = [&options](const std::string& value) {
         for (const auto& audience : options.audiences) {
             if (audience == value) return true;
         }
         return false;
     };
-    if (aud->is_string()) {
+    if (aud.type == JsonMember::Type::kString) {
         audience_count = 1;
-        audience_ok = accepted(aud->get_ref<const std::string&>());
-    } else if (aud->is_array()) {
-        for (const Json& entry : aud->get_ref<const Json::array_t&>()) {
-            if (!entry.is_string()) return MakeError(JwtError::kBadClaim);
+        audience_ok = accepted(aud.text);
+    } else if (aud.type == JsonMember::Type::kStringArray) {
+        for (const std::string& entry : aud.strings) {
             ++audience_count;
-            audience_ok = audience_ok || accepted(entry.get_ref<const std::string&>());
+            audience_ok = audience_ok || accepted(entry);
         }
-    } else {
+    } else {  // another type, or an array with a non-string element
         return MakeError(JwtError::kBadClaim);
     }
     if (!audience_ok) return MakeError(JwtError::kWrongAudience);
@@ -196,16 +137,21 @@ Outcome CheckClaims(const Json& claims, const VerifyOptions& options, std::int64
     const std::int64_t leeway = options.leeway_seconds > 0 ? options.leeway_seconds : 0;
 
     // RFC 9068 §2.2: exp is REQUIRED; RFC 7519 §4.1.4: refused when now > exp (+ leeway).
-    const Json* exp_value = Member(claims, "exp");
-    if (exp_value == nullptr) return MakeError(JwtError::kMissingExp);
-    const auto exp = NumericDate(*exp_value);
-    if (!exp) return MakeError(JwtError::kBadClaim);
-    if (now > SaturatingAdd(*exp, leeway)) return MakeError(JwtError::kExpired);
-    identity.expires_at = *exp;
+    std::int64_t exp = 0;
+    switch (OptionalNumericDate(claims.exp, exp)) {
+        case Presence::kAbsent:
+            return MakeError(JwtError::kMissingExp);
+        case Presence::kBad:
+            return MakeError(JwtError::kBadClaim);
+        case Presence::kPresent:
+            break;
+    }
+    if (now > SaturatingAdd(exp, leeway)) return MakeError(JwtError::kExpired);
+    identity.expires_at = exp;
 
     // RFC 7519 §4.1.5: not before.
     std::int64_t nbf = 0;
-    switch (OptionalNumericDate(claims, "nbf", nbf)) {
+    switch (OptionalNumericDate(claims.nbf, nbf)) {
         case Presence::kBad:
             return MakeError(JwtError::kBadClaim);
         case Presence::kPresent:
@@ -217,7 +163,7 @@ Outcome CheckClaims(const Json& claims, const VerifyOptions& options, std::int64
 
     // RFC 7519 §4.1.6 (and OIDC Core §3.1.3.7 step 10): not issued in the future.
     std::int64_t iat = 0;
-    switch (OptionalNumericDate(claims, "iat", iat)) {
+    switch (OptionalNumericDate(claims.iat, iat)) {
         case Presence::kBad:
             return MakeError(JwtError::kBadClaim);
         case Presence::kPresent:
@@ -229,7 +175,7 @@ Outcome CheckClaims(const Json& claims, const VerifyOptions& options, std::int64
 
     // OIDC Core §3.1.3.7 step 11: nonce equals the one the flow sent (constant time).
     if (options.expected_nonce) {
-        const std::string* nonce = StringMember(claims, "nonce");
+        const std::string* nonce = claims.nonce.String();
         if (nonce == nullptr || !ConstantTimeEquals(*nonce, *options.expected_nonce)) {
             return MakeError(JwtError::kWrongNonce);
         }
@@ -238,9 +184,9 @@ Outcome CheckClaims(const Json& claims, const VerifyOptions& options, std::int64
     // OIDC Core §3.1.3.7 steps 4-5: azp equals our client id when present, and is required
     // when there are several audiences.
     if (options.expected_azp) {
-        const Json* azp = Member(claims, "azp");
-        if (azp != nullptr) {
-            if (!azp->is_string() || azp->get_ref<const std::string&>() != *options.expected_azp) {
+        const JsonMember& azp = claims.azp;
+        if (azp.present()) {
+            if (azp.String() == nullptr || azp.text != *options.expected_azp) {
                 return MakeError(JwtError::kWrongAuthorizedParty);
             }
         } else if (audience_count > 1) {
@@ -248,7 +194,7 @@ Outcome CheckClaims(const Json& claims, const VerifyOptions& options, std::int64
         }
     }
 
-    identity.issuer = *iss;
+    identity.issuer = std::move(claims.iss.text);
     auto filled = FillIdentity(claims, options, std::move(identity));
     // OIDC Core §2: auth_time is when the user authenticated; one in the future would satisfy
     // every max_age until the token expires.
@@ -259,45 +205,44 @@ Outcome CheckClaims(const Json& claims, const VerifyOptions& options, std::int64
 }
 
 // The identity a claims set describes: sub, profile claims, acr/amr, groups, scopes,
-// auth_time and the extra claims rules name. No time or audience checks here.
-Outcome FillIdentity(const Json& claims, const VerifyOptions& options, core::Identity identity) {
+// auth_time and the extra claims rules name. No time or audience checks here. Moves the
+// strings out of `claims`.
+Outcome FillIdentity(JwtClaims& claims, const VerifyOptions& options, core::Identity identity) {
     // RFC 9068 §2.2, OIDC Core §2: sub is required, a non-empty string.
-    const std::string* sub = StringMember(claims, "sub");
-    if (sub == nullptr || sub->empty()) return MakeError(JwtError::kBadClaim);
-    identity.subject = *sub;
-    if (const std::string* email = StringMember(claims, "email")) identity.email = *email;
-    if (const std::string* name = StringMember(claims, "preferred_username")) {
-        identity.preferred_username = *name;
+    if (claims.sub.String() == nullptr || claims.sub.text.empty()) {
+        return MakeError(JwtError::kBadClaim);
+    }
+    identity.subject = std::move(claims.sub.text);
+    if (claims.email.String() != nullptr) identity.email = std::move(claims.email.text);
+    if (claims.preferred_username.String() != nullptr) {
+        identity.preferred_username = std::move(claims.preferred_username.text);
     }
 
     // OIDC Core §2: acr is a string; amr an array of strings (RFC 8176).
-    if (const Json* acr = Member(claims, "acr")) {
-        if (!acr->is_string()) return MakeError(JwtError::kBadClaim);
-        identity.acr = acr->get_ref<const std::string&>();
+    if (claims.acr.present()) {
+        if (claims.acr.String() == nullptr) return MakeError(JwtError::kBadClaim);
+        identity.acr = std::move(claims.acr.text);
     }
-    if (const Json* amr = Member(claims, "amr")) {
-        if (!StringList(*amr, /*split_spaces=*/false, identity.amr)) {
-            return MakeError(JwtError::kBadClaim);
-        }
+    if (claims.amr.present() && !StringList(claims.amr, /*split_spaces=*/false, identity.amr)) {
+        return MakeError(JwtError::kBadClaim);
     }
-    if (const Json* groups = Member(claims, "groups")) {
-        if (!StringList(*groups, /*split_spaces=*/false, identity.groups)) {
-            return MakeError(JwtError::kBadClaim);
-        }
+    if (claims.groups.present() &&
+        !StringList(claims.groups, /*split_spaces=*/false, identity.groups)) {
+        return MakeError(JwtError::kBadClaim);
     }
     // RFC 9068 §2.2.3 / RFC 8693 §4.2: scope is a space-separated string; some providers use
     // `scp` (an array, or a space-separated string).
-    if (const Json* scope = Member(claims, "scope")) {
-        if (!scope->is_string()) return MakeError(JwtError::kBadClaim);
-        AppendSpaceSeparated(scope->get_ref<const std::string&>(), identity.scopes);
-    } else if (const Json* scp = Member(claims, "scp")) {
-        if (!StringList(*scp, /*split_spaces=*/true, identity.scopes)) {
+    if (claims.scope.present()) {
+        if (claims.scope.String() == nullptr) return MakeError(JwtError::kBadClaim);
+        AppendSpaceSeparated(claims.scope.text, identity.scopes);
+    } else if (claims.scp.present()) {
+        if (!StringList(claims.scp, /*split_spaces=*/true, identity.scopes)) {
             return MakeError(JwtError::kBadClaim);
         }
     }
     // OIDC Core §2: auth_time is a NumericDate.
     std::int64_t auth_time = 0;
-    switch (OptionalNumericDate(claims, "auth_time", auth_time)) {
+    switch (OptionalNumericDate(claims.auth_time, auth_time)) {
         case Presence::kBad:
             return MakeError(JwtError::kBadClaim);
         case Presence::kPresent:
@@ -307,13 +252,13 @@ Outcome FillIdentity(const Json& claims, const VerifyOptions& options, core::Ide
             break;
     }
 
-    for (const auto& name : options.extra_claims) {
-        const Json* value = Member(claims, name);
-        if (value == nullptr || identity.FindClaim(name) != nullptr) continue;
-        core::ClaimValues flattened;
-        flattened.name = name;
-        Flatten(*value, flattened.values);
-        identity.claims.push_back(std::move(flattened));
+    // The reader flattened them (core::ClaimValues) and filled only the first of a name
+    // listed twice.
+    for (std::size_t i = 0; i < options.extra_claims.size(); ++i) {
+        detail::ExtraClaim& extra = claims.extra[i];
+        if (!extra.present) continue;
+        identity.claims.push_back(
+            core::ClaimValues{options.extra_claims[i], std::move(extra.values)});
     }
     return identity;
 }
@@ -332,15 +277,16 @@ Outcome Verify(std::string_view token, const KeySet& keys, const VerifyOptions& 
     const auto signature = Base64UrlDecode(parts->signature);
     if (!signature) return MakeError(JwtError::kMalformed);
     // RFC 7515 §5.2 steps 3-4, RFC 7519 §7.2 step 8: JSON objects; RFC 8725 §2.8 / RFC 7515
-    // §5.2: duplicate member names refused.
-    const auto header = detail::ParseStrictJsonObject(*header_bytes);
+    // §5.2: duplicate member names refused. Both are read whole here, before the signature;
+    // the claims' values are looked at only once it has verified.
+    const auto header = detail::ReadJwsHeader(*header_bytes);
     if (!header) return MakeError(JwtError::kBadJson);
-    const auto claims = detail::ParseStrictJsonObject(*payload_bytes);
+    auto claims = detail::ReadJwtClaims(*payload_bytes, options.extra_claims);
     if (!claims) return MakeError(JwtError::kBadJson);
 
     // --- Algorithm and header. RFC 8725 §3.1: the algorithm comes from an allow-list, never
     // from the token alone; none and HS* are not algorithms here (§2.1).
-    const std::string* alg_name = StringMember(*header, "alg");
+    const std::string* alg_name = header->alg.String();
     if (alg_name == nullptr) return MakeError(JwtError::kAlgorithmRefused);
     const auto algorithm = ParseAlgorithm(*alg_name);
     if (!algorithm || !options.allowed_algorithms.Contains(*algorithm)) {
@@ -348,14 +294,15 @@ Outcome Verify(std::string_view token, const KeySet& keys, const VerifyOptions& 
     }
     // RFC 8725 §3.10 / §2.1: keys named or embedded by the token (jwk, jku, x5u, x5c) are
     // never trusted; RFC 7515 §4.1.11: we understand no extension, so any crit is refused.
-    for (const char* name : {"jwk", "jku", "x5u", "x5c", "crit"}) {
-        if (Member(*header, name) != nullptr) return MakeError(JwtError::kForbiddenHeader);
+    for (const JsonMember* member :
+         {&header->jwk, &header->jku, &header->x5u, &header->x5c, &header->crit}) {
+        if (member->present()) return MakeError(JwtError::kForbiddenHeader);
     }
     // RFC 7515 §4.1.4: kid is a string (bounded here).
     std::string_view kid;
-    if (const Json* kid_value = Member(*header, "kid")) {
-        if (!kid_value->is_string()) return MakeError(JwtError::kMalformed);
-        kid = kid_value->get_ref<const std::string&>();
+    if (header->kid.present()) {
+        if (header->kid.String() == nullptr) return MakeError(JwtError::kMalformed);
+        kid = header->kid.text;
         if (kid.size() > kMaxKidBytes) return MakeError(JwtError::kMalformed);
     }
 
@@ -430,14 +377,12 @@ Result<core::Identity, JwtError> VerifyJwt(std::string_view token, const KeySet&
 Result<core::Identity, JwtError> IdentityFromClaims(std::string_view claims_json,
                                                     const VerifyOptions& options) {
     try {
-        const auto claims = detail::ParseStrictJsonObject(claims_json);
+        auto claims = detail::ReadJwtClaims(claims_json, options.extra_claims);
         if (!claims) return MakeError(JwtError::kBadJson);
         core::Identity identity;
-        if (const std::string* iss = StringMember(*claims, "iss")) identity.issuer = *iss;
-        if (const Json* exp = Member(*claims, "exp")) {
-            const auto value = NumericDate(*exp);
-            if (!value) return MakeError(JwtError::kBadClaim);
-            identity.expires_at = *value;
+        if (claims->iss.String() != nullptr) identity.issuer = std::move(claims->iss.text);
+        if (OptionalNumericDate(claims->exp, identity.expires_at) == Presence::kBad) {
+            return MakeError(JwtError::kBadClaim);
         }
         return FillIdentity(*claims, options, std::move(identity));
     } catch (...) {
