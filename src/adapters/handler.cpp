@@ -326,7 +326,9 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
             }
             // One cache per event-loop thread: no locking on the hot path.
             thread_local TokenCache cache(kTokenCacheEntriesPerLoop);
-            presented = cache.Find(facts->bearer_token, snapshot.get(), keys.get(), now);
+            const TokenCache::Lookup lookup =
+                cache.Find(facts->bearer_token, snapshot.get(), keys.get(), now);
+            presented = lookup.identity;
             if (presented == nullptr) {
                 auto verified =
                     jose::VerifyJwt(facts->bearer_token, *keys, config->bearer_options, now);
@@ -335,9 +337,10 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                     identity.level = core::LevelOf(policy.levels, identity);
                     const std::int64_t valid_until =
                         identity.expires_at + config->bearer_options.leeway_seconds;
-                    // The cache takes the identity when it keeps the token; used from there.
-                    presented =
-                        cache.Insert(facts->bearer_token, identity, snapshot, keys, valid_until);
+                    // The cache takes the identity when it keeps the token (a full cache admits a
+                    // token on its second verification); used from there.
+                    presented = cache.Insert(facts->bearer_token, lookup.hash, identity, snapshot,
+                                             keys, valid_until);
                     if (presented == nullptr) presented = &identity;
                 } else if (verified.error() == jose::JwtError::kUnknownKey && may_refresh_keys) {
                     return HandleStatus::kNeedsKeyRefresh;

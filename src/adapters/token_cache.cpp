@@ -1,51 +1,68 @@
 #include "adapters/token_cache.h"
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
 namespace stepgate::adapters {
 
-std::size_t TokenCache::HashOf(std::string_view token) {
-    if (token == last_token_) return last_hash_;
+TokenCache::TokenCache(std::size_t capacity)
+    : capacity_(capacity), doorkeeper_(capacity == 0 ? 0 : 2 * capacity, 0) {}
+
+std::size_t TokenCache::Hash(std::string_view token) {
     return std::hash<std::string_view>{}(token);
 }
 
-const core::Identity* TokenCache::Find(std::string_view token, const void* snapshot,
-                                       const void* keys, std::int64_t now) {
-    const std::size_t hash = std::hash<std::string_view>{}(token);
+TokenCache::Lookup TokenCache::Find(std::string_view token, const void* snapshot, const void* keys,
+                                    std::int64_t now) {
+    const std::size_t hash = Hash(token);
     auto it = entries_.find(Probe{token, hash});
-    if (it == entries_.end()) {
-        // A miss is usually followed by Insert of the same token: keep its hash for it.
-        if (token.size() <= kTokenCacheMaxTokenBytes) {
-            last_token_.assign(token);
-            last_hash_ = hash;
-        }
-        return nullptr;
-    }
+    if (it == entries_.end()) return {nullptr, hash};
     const Entry& entry = it->second;
     if (entry.snapshot.get() != snapshot || entry.keys.get() != keys || now > entry.valid_until) {
         entries_.erase(it);
-        return nullptr;
+        return {nullptr, hash};
     }
-    return &entry.identity;
+    return {&entry.identity, hash};
 }
 
-const core::Identity* TokenCache::Insert(std::string_view token, core::Identity& identity,
+bool TokenCache::Admit(std::size_t hash) {
+    // The slot from the low bits, the fingerprint from the high ones (never 0: 0 is empty).
+    std::uint32_t& slot = doorkeeper_[hash % doorkeeper_.size()];
+    const std::uint32_t fingerprint = static_cast<std::uint32_t>(hash >> 32) | 1u;
+    if (slot == fingerprint) {
+        slot = 0;
+        return true;
+    }
+    slot = fingerprint;
+    return false;
+}
+
+const core::Identity* TokenCache::Insert(std::string_view token, std::size_t hash,
+                                         core::Identity& identity,
                                          std::shared_ptr<const void> owner_snapshot,
                                          std::shared_ptr<const void> owner_keys,
                                          std::int64_t valid_until) {
     if (capacity_ == 0 || token.size() > kTokenCacheMaxTokenBytes) return nullptr;
-    const std::size_t hash = HashOf(token);
-    Entry entry{std::move(identity), std::move(owner_snapshot), std::move(owner_keys), valid_until};
+    if (owner_snapshot.get() != snapshot_ || owner_keys.get() != keys_) {
+        // A reload or a key rotation: no entry can match again. Free them now rather than
+        // letting them crowd out the tokens of the new snapshot.
+        entries_.clear();
+        std::fill(doorkeeper_.begin(), doorkeeper_.end(), 0);
+        snapshot_ = owner_snapshot.get();
+        keys_ = owner_keys.get();
+    }
     if (auto it = entries_.find(Probe{token, hash}); it != entries_.end()) {
-        it->second = std::move(entry);
+        it->second = Entry{std::move(identity), std::move(owner_snapshot), std::move(owner_keys),
+                           valid_until};
         return &it->second.identity;
     }
     if (entries_.size() >= capacity_) {
+        if (!Admit(hash)) return nullptr;
         // Make room with an entry from the next non-empty bucket after a moving cursor: by
-        // hash, so close to random. (begin() is the newest entry in libstdc++, which would let
-        // a flood of dead tokens push out every live one.) The evicted node, and its token's
-        // buffer, are reused for the new entry: no new node on a full cache.
+        // hash, so close to random. (begin() is the newest entry in libstdc++.) The evicted
+        // node, and its token's buffer, are reused for the new entry: no new node on a full
+        // cache.
         const std::size_t buckets = entries_.bucket_count();
         for (std::size_t tried = 0; tried < buckets; ++tried) {
             const std::size_t bucket = evict_cursor_++ % buckets;
@@ -59,11 +76,15 @@ const core::Identity* TokenCache::Insert(std::string_view token, core::Identity&
                 node.key().token = std::string(token);
             }
             node.key().hash = hash;
-            node.mapped() = std::move(entry);
+            node.mapped() = Entry{std::move(identity), std::move(owner_snapshot),
+                                  std::move(owner_keys), valid_until};
             return &entries_.insert(std::move(node)).position->second.identity;
         }
     }
-    return &entries_.emplace(Key{std::string(token), hash}, std::move(entry))
+    return &entries_
+                .emplace(Key{std::string(token), hash},
+                         Entry{std::move(identity), std::move(owner_snapshot),
+                               std::move(owner_keys), valid_until})
                 .first->second.identity;
 }
 

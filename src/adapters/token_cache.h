@@ -2,6 +2,12 @@
 // hash lookup instead of a signature check. Keyed by the whole token (no hash collision can
 // borrow another token's identity); an entry is good only for the config snapshot and key set
 // it was verified under, and only until the token's exp (+ leeway). Bounded in entries.
+//
+// Admission when full: a flood of distinct valid tokens (each seen once) must neither evict the
+// tokens in use nor cost a cache write each. So once the cache is full, a token is admitted only
+// on its second verification within a while: a "doorkeeper" table remembers a fingerprint of
+// each token refused admission (TinyLFU's doorkeeper, one slot per hash). A token in real use is
+// verified twice instead of once; a token seen once never displaces anything.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/identity.h"
 
@@ -16,28 +23,36 @@ namespace stepgate::adapters {
 
 class TokenCache {
  public:
-    explicit TokenCache(std::size_t capacity) : capacity_(capacity) {}
+    explicit TokenCache(std::size_t capacity);
 
-    // The identity verified for `token` under exactly these snapshot and keys, still valid at
-    // `now`; nullptr otherwise.
-    const core::Identity* Find(std::string_view token, const void* snapshot, const void* keys,
-                               std::int64_t now);
+    // A lookup's result: the identity verified for the token under exactly these snapshot and
+    // keys, still valid at `now` (nullptr on a miss), and the token's hash for the Insert that
+    // may follow a miss.
+    struct Lookup {
+        const core::Identity* identity = nullptr;
+        std::size_t hash = 0;
+    };
+    Lookup Find(std::string_view token, const void* snapshot, const void* keys, std::int64_t now);
 
     // `owner_snapshot`/`owner_keys` keep those objects alive while entries point at them, so
-    // that a new object at a reused address can never match an old entry. Returns the cached
-    // identity (moved from `identity`), or nullptr when the token is not cached (too large, or
-    // no capacity): `identity` is then left as it was.
-    const core::Identity* Insert(std::string_view token, core::Identity& identity,
+    // that a new object at a reused address can never match an old entry; entries of any other
+    // snapshot or key set are dropped first (they can never match again). `hash` is
+    // Lookup::hash of this token. Returns the cached identity (moved from `identity`), or
+    // nullptr when the token is not cached (too large, no capacity, or not admitted): `identity`
+    // is then left as it was.
+    const core::Identity* Insert(std::string_view token, std::size_t hash, core::Identity& identity,
                                  std::shared_ptr<const void> owner_snapshot,
                                  std::shared_ptr<const void> owner_keys, std::int64_t valid_until);
+    // The same, hashing the token here (tests, tools).
     const core::Identity* Insert(std::string_view token, core::Identity&& identity,
                                  std::shared_ptr<const void> owner_snapshot,
                                  std::shared_ptr<const void> owner_keys, std::int64_t valid_until) {
-        return Insert(token, identity, std::move(owner_snapshot), std::move(owner_keys),
-                      valid_until);
+        return Insert(token, Hash(token), identity, std::move(owner_snapshot),
+                      std::move(owner_keys), valid_until);
     }
 
     std::size_t size() const { return entries_.size(); }
+    static std::size_t Hash(std::string_view token);
 
  private:
     struct Entry {
@@ -46,8 +61,7 @@ class TokenCache {
         std::shared_ptr<const void> keys;
         std::int64_t valid_until = 0;
     };
-    // The token with its hash, computed once: a miss hashes the ~1 KB token in Find, and the
-    // Insert that follows it reuses that hash (see HashOf).
+    // The token with its hash, computed once per request.
     struct Key {
         std::string token;
         std::size_t hash = 0;
@@ -56,7 +70,7 @@ class TokenCache {
         std::string_view token;
         std::size_t hash = 0;
     };
-    struct Hash {
+    struct Hasher {
         using is_transparent = void;
         std::size_t operator()(const Key& key) const { return key.hash; }
         std::size_t operator()(const Probe& probe) const { return probe.hash; }
@@ -67,16 +81,17 @@ class TokenCache {
         bool operator()(const Probe& a, const Key& b) const { return a.token == b.token; }
         bool operator()(const Key& a, const Probe& b) const { return a.token == b.token; }
     };
-    using Map = std::unordered_map<Key, Entry, Hash, Equal>;
+    using Map = std::unordered_map<Key, Entry, Hasher, Equal>;
 
-    // The hash of `token`: the one Find computed last when it is the same text (compared in
-    // full, so a stale hash is never used), otherwise computed now.
-    std::size_t HashOf(std::string_view token);
+    // True when a full cache should take this token: its fingerprint was left in the
+    // doorkeeper by an earlier refusal. Otherwise leaves it there and answers false.
+    bool Admit(std::size_t hash);
 
     std::size_t capacity_;
     std::size_t evict_cursor_ = 0;
-    std::string last_token_;  // the token Find hashed last, and its hash
-    std::size_t last_hash_ = 0;
+    const void* snapshot_ = nullptr;  // of every entry
+    const void* keys_ = nullptr;
+    std::vector<std::uint32_t> doorkeeper_;  // fingerprints, 0 = empty; 2 slots per entry
     Map entries_;
 };
 
