@@ -1,13 +1,17 @@
 // Token parse + verify: what a bearer token costs when it is not in the verified-token cache.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bench_support.h"
+#include "jose/claims_reader.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
+#include "jose/strict_json.h"
 
 namespace stepgate::bench {
 namespace {
@@ -80,6 +84,74 @@ void BM_IdentityFromClaims(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_IdentityFromClaims);
+
+// The parts of IdentityFromClaims: the reader alone; the DOM parse it replaced (still what
+// JWKS and discovery documents go through); and nlohmann's lexer under a SAX handler that keeps
+// nothing, the floor for any reader built on it.
+void BM_ReadJwtClaims(benchmark::State& state) {
+    const std::string claims = UserClaims(kBenchNow, kBenchIssuer);
+    const jose::VerifyOptions options = Options();
+    for (auto _ : state) {
+        auto read = jose::detail::ReadJwtClaims(claims, options.extra_claims);
+        benchmark::DoNotOptimize(read);
+    }
+}
+BENCHMARK(BM_ReadJwtClaims);
+
+void BM_StrictJsonDom(benchmark::State& state) {
+    const std::string claims = UserClaims(kBenchNow, kBenchIssuer);
+    for (auto _ : state) {
+        auto parsed = jose::detail::ParseStrictJsonObject(claims);
+        benchmark::DoNotOptimize(parsed);
+    }
+}
+BENCHMARK(BM_StrictJsonDom);
+
+struct KeepNothing {
+    using Json = nlohmann::json;
+    bool null() { return true; }
+    bool boolean(bool /*value*/) { return true; }
+    bool number_integer(Json::number_integer_t /*value*/) { return true; }
+    bool number_unsigned(Json::number_unsigned_t /*value*/) { return true; }
+    bool number_float(Json::number_float_t /*value*/, const Json::string_t& /*text*/) {
+        return true;
+    }
+    bool string(Json::string_t& /*value*/) { return true; }
+    bool binary(Json::binary_t& /*value*/) { return false; }
+    bool start_object(std::size_t /*size*/) { return true; }
+    bool end_object() { return true; }
+    bool start_array(std::size_t /*size*/) { return true; }
+    bool end_array() { return true; }
+    bool key(Json::string_t& /*name*/) { return true; }
+    bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
+                     const nlohmann::detail::exception& /*error*/) {
+        return false;
+    }
+};
+
+void BM_JsonLexerOnly(benchmark::State& state) {
+    const std::string claims = UserClaims(kBenchNow, kBenchIssuer);
+    for (auto _ : state) {
+        KeepNothing handler;
+        const char* begin = claims.data();
+        bool ok = nlohmann::json::sax_parse(begin, begin + claims.size(), &handler,
+                                            nlohmann::json::input_format_t::json, true, false);
+        benchmark::DoNotOptimize(ok);
+    }
+}
+BENCHMARK(BM_JsonLexerOnly);
+
+// A claims set with many members: the duplicate-name check stays n log n.
+void BM_ReadJwtClaimsMembers(benchmark::State& state) {
+    nlohmann::json claims = nlohmann::json::parse(UserClaims(kBenchNow, kBenchIssuer));
+    for (std::int64_t i = 0; i < state.range(0); ++i) claims["m" + std::to_string(i)] = i;
+    const std::string text = claims.dump();
+    for (auto _ : state) {
+        auto read = jose::detail::ReadJwtClaims(text, {});
+        benchmark::DoNotOptimize(read);
+    }
+}
+BENCHMARK(BM_ReadJwtClaimsMembers)->Arg(16)->Arg(256)->Arg(2048);
 
 void BM_KeySetParse(benchmark::State& state) {
     const std::string jwks = BenchJwks();

@@ -8,7 +8,8 @@
 // Properties of every accepted token: sub non-empty, iss the configured issuer, an accepted
 // audience, not expired at kNow, alg on the allow-list, no forbidden header; and for the
 // deterministic schemes (RS256, EdDSA) the accepted signature is exactly the one the key
-// makes (no malleable second spelling is accepted).
+// makes (no malleable second spelling is accepted). And of every input: the DOM-free claims
+// reader accepts exactly the header and payload bytes that ParseStrictJsonObject accepts.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -18,7 +19,9 @@
 #include "common/fuzz_support.h"
 #include "common/known.h"
 #include "jose/base64url.h"
+#include "jose/claims_reader.h"
 #include "jose/jwt.h"
+#include "jose/strict_json.h"
 
 using namespace stepgate;
 
@@ -114,8 +117,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto as_id_token = jose::VerifyJwt(token, keys, id_options, fuzz::kNow);
     if (as_id_token && CheckAccepted(token, *as_id_token, id_options, true) != 0) return -1;
 
-    // Re-signed: header.payload signed with the key its alg names (ES256, EdDSA only).
+    // The reader VerifyJwt uses and the DOM parser agree on what is a JOSE JSON object.
     auto parts = SplitToken(token);
+    const std::string_view sides[] = {parts ? parts->header : token,
+                                      parts ? parts->payload : std::string_view()};
+    for (const std::string_view part : sides) {
+        const auto bytes = jose::Base64UrlDecode(part);
+        if (!bytes) continue;
+        const bool dom = jose::detail::ParseStrictJsonObject(*bytes).has_value();
+        FUZZ_REQUIRE("jwt-reader-agrees",
+                     jose::detail::ReadJwtClaims(*bytes, options.extra_claims).has_value() == dom,
+                     *bytes);
+        FUZZ_REQUIRE("jwt-reader-agrees", jose::detail::ReadJwsHeader(*bytes).has_value() == dom,
+                     *bytes);
+    }
+
+    // Re-signed: header.payload signed with the key its alg names (ES256, EdDSA only).
     if (!parts || parts->signing_input.size() > options.max_token_bytes) return 0;
     const nlohmann::json header = ParsePart(parts->header);
     if (!header.is_object() || !header.contains("alg") || !header["alg"].is_string()) return 0;
