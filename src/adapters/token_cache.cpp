@@ -7,7 +7,19 @@
 namespace stepgate::adapters {
 
 TokenCache::TokenCache(std::size_t capacity)
-    : capacity_(capacity), doorkeeper_(capacity == 0 ? 0 : 2 * capacity, 0) {}
+    : capacity_(capacity),
+      doorkeeper_(capacity == 0 ? 0 : 2 * capacity, 0),
+      present_(capacity == 0 ? 1 : 8 * capacity, 0) {}
+
+void TokenCache::Added(std::size_t hash) {
+    std::uint8_t& counter = Counter(hash);
+    if (counter != UINT8_MAX) ++counter;
+}
+
+void TokenCache::Removed(std::size_t hash) {
+    std::uint8_t& counter = Counter(hash);
+    if (counter != UINT8_MAX) --counter;
+}
 
 std::size_t TokenCache::Hash(std::string_view token) {
     return std::hash<std::string_view>{}(token);
@@ -16,11 +28,13 @@ std::size_t TokenCache::Hash(std::string_view token) {
 TokenCache::Lookup TokenCache::Find(std::string_view token, const void* snapshot, const void* keys,
                                     std::int64_t now) {
     const std::size_t hash = Hash(token);
+    if (Counter(hash) == 0) return {nullptr, hash};
     auto it = entries_.find(Probe{token, hash});
     if (it == entries_.end()) return {nullptr, hash};
     const Entry& entry = it->second;
     if (entry.snapshot.get() != snapshot || entry.keys.get() != keys || now > entry.valid_until) {
         entries_.erase(it);
+        Removed(hash);
         return {nullptr, hash};
     }
     return {&entry.identity, hash};
@@ -49,6 +63,7 @@ const core::Identity* TokenCache::Insert(std::string_view token, std::size_t has
         // letting them crowd out the tokens of the new snapshot.
         entries_.clear();
         std::fill(doorkeeper_.begin(), doorkeeper_.end(), 0);
+        std::fill(present_.begin(), present_.end(), 0);
         snapshot_ = owner_snapshot.get();
         keys_ = owner_keys.get();
     }
@@ -68,6 +83,7 @@ const core::Identity* TokenCache::Insert(std::string_view token, std::size_t has
             const std::size_t bucket = evict_cursor_++ % buckets;
             if (entries_.bucket_size(bucket) == 0) continue;
             auto node = entries_.extract(entries_.begin(bucket)->first);
+            Removed(node.key().hash);
             // Reuse the buffer only when it fits: assign() would otherwise grow it to twice
             // its capacity, and a full cache would then hold tokens at twice their size.
             if (node.key().token.capacity() >= token.size()) {
@@ -76,11 +92,13 @@ const core::Identity* TokenCache::Insert(std::string_view token, std::size_t has
                 node.key().token = std::string(token);
             }
             node.key().hash = hash;
+            Added(hash);
             node.mapped() = Entry{std::move(identity), std::move(owner_snapshot),
                                   std::move(owner_keys), valid_until};
             return &entries_.insert(std::move(node)).position->second.identity;
         }
     }
+    Added(hash);
     return &entries_
                 .emplace(Key{std::string(token), hash},
                          Entry{std::move(identity), std::move(owner_snapshot),

@@ -83,6 +83,14 @@ class TokenCache {
     };
     using Map = std::unordered_map<Key, Entry, Hasher, Equal>;
 
+    // The presence filter: how many entries have a hash that falls on each counter. A miss on
+    // a zero counter skips the hash table's bucket walk, several dependent cache misses on a
+    // large cache (a flood of new tokens is all misses). A counter stuck at its maximum stays
+    // there (it then only costs the walk).
+    std::uint8_t& Counter(std::size_t hash) { return present_[(hash >> 16) % present_.size()]; }
+    void Added(std::size_t hash);
+    void Removed(std::size_t hash);
+
     // True when a full cache should take this token: its fingerprint was left in the
     // doorkeeper by an earlier refusal. Otherwise leaves it there and answers false.
     bool Admit(std::size_t hash);
@@ -92,6 +100,7 @@ class TokenCache {
     const void* snapshot_ = nullptr;  // of every entry
     const void* keys_ = nullptr;
     std::vector<std::uint32_t> doorkeeper_;  // fingerprints, 0 = empty; 2 slots per entry
+    std::vector<std::uint8_t> present_;      // 8 counters per entry
     Map entries_;
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
 #include <string>
 
 namespace stepgate::adapters {
@@ -134,6 +136,48 @@ TEST(TokenCache, InsertReturnsTheCachedIdentityOrLeavesTheCallersAlone) {
     ASSERT_NE(reused, nullptr);
     EXPECT_EQ(reused->subject, "bob");
     EXPECT_EQ(reused, Found(cache, "b", owner.get(), owner.get(), 50));
+}
+
+// The presence filter in front of the hash table must never turn a cached token into a miss:
+// random inserts (evicting), expiries and lookups, checked against what the cache says it holds.
+TEST(TokenCache, EveryTokenInTheCacheIsFoundThroughThePresenceFilter) {
+    TokenCache cache(16);
+    auto owner = std::make_shared<int>(0);
+    std::mt19937 random(7);
+    std::map<std::string, std::int64_t> inserted;  // token -> valid_until, maybe since evicted
+    for (int step = 0; step < 20000; ++step) {
+        const std::string token = "t" + std::to_string(random() % 64);
+        const std::int64_t now = step / 100;
+        if (random() % 2 == 0) {
+            const std::int64_t valid_until = now + static_cast<std::int64_t>(random() % 20);
+            if (cache.Insert(token, Alice(), owner, owner, valid_until) != nullptr) {
+                inserted[token] = valid_until;
+                // Just cached (maybe into an evicted entry's node): found at once.
+                ASSERT_NE(Found(cache, token, owner.get(), owner.get(), now), nullptr) << step;
+            }
+        } else {
+            const bool found = Found(cache, token, owner.get(), owner.get(), now) != nullptr;
+            // Found only if inserted and not expired; evicted ones may be missing.
+            const auto it = inserted.find(token);
+            if (found) {
+                ASSERT_NE(it, inserted.end());
+                EXPECT_LE(now, it->second);
+            }
+            if (!found) inserted.erase(token);
+        }
+        ASSERT_LE(cache.size(), 16u);
+    }
+    // Whatever is in the table is found: fill a fresh cache below capacity and look up all.
+    TokenCache small(64);
+    for (int i = 0; i < 64; ++i) small.Insert("k" + std::to_string(i), Alice(), owner, owner, 100);
+    for (int i = 0; i < 64; ++i)
+        EXPECT_NE(Found(small, "k" + std::to_string(i), owner.get(), owner.get(), 50), nullptr)
+            << i;
+    for (int i = 0; i < 64; i += 2)  // expire half (erased on lookup), the rest still found
+        EXPECT_EQ(Found(small, "k" + std::to_string(i), owner.get(), owner.get(), 101), nullptr);
+    for (int i = 1; i < 64; i += 2)
+        EXPECT_NE(Found(small, "k" + std::to_string(i), owner.get(), owner.get(), 50), nullptr)
+            << i;
 }
 
 }  // namespace
