@@ -26,12 +26,17 @@ inline std::uint8_t Lookup(char c) { return kDecode[static_cast<unsigned char>(c
 }  // namespace
 
 std::optional<std::string> Base64UrlDecode(std::string_view input) {
+    std::string out;
+    if (!Base64UrlDecodeInto(input, out)) return std::nullopt;
+    return out;
+}
+
+bool Base64UrlDecodeInto(std::string_view input, std::string& out) {
     const std::size_t full_groups = input.size() / 4;
     const std::size_t remainder = input.size() % 4;
     // RFC 4648 §5 without padding: a final group of 1 character cannot encode a byte.
-    if (remainder == 1) return std::nullopt;
+    if (remainder == 1) return false;
 
-    std::string out;
     out.resize(full_groups * 3 + (remainder == 0 ? 0 : remainder - 1));
     const char* in = input.data();
     char* dst = out.data();
@@ -54,20 +59,19 @@ std::optional<std::string> Base64UrlDecode(std::string_view input) {
         seen |= a | b;
         // The low 4 bits of the last character are unused and must be zero (RFC 4648 §3.5),
         // so that every value has exactly one encoding (RFC 7515 §2).
-        if ((b & 0x0f) != 0) return std::nullopt;
+        if ((b & 0x0f) != 0) return false;
         dst[0] = static_cast<char>(((a << 2) | (b >> 4)) & 0xff);
     } else if (remainder == 3) {
         const std::uint32_t a = Lookup(in[0]);
         const std::uint32_t b = Lookup(in[1]);
         const std::uint32_t c = Lookup(in[2]);
         seen |= a | b | c;
-        if ((c & 0x03) != 0) return std::nullopt;  // RFC 4648 §3.5: unused bits are zero
+        if ((c & 0x03) != 0) return false;  // RFC 4648 §3.5: unused bits are zero
         const std::uint32_t v = (a << 10) | (b << 4) | (c >> 2);
         dst[0] = static_cast<char>((v >> 8) & 0xff);
         dst[1] = static_cast<char>(v & 0xff);
     }
-    if ((seen & kInvalid) != 0) return std::nullopt;
-    return out;
+    return (seen & kInvalid) == 0;
 }
 
 std::string Base64UrlEncode(std::string_view bytes) {

@@ -10,6 +10,8 @@
 namespace stepgate::jose {
 
 std::optional<std::string> Base64UrlDecode(std::string_view input);
+// The same into `out` (its capacity reused); false on invalid input, `out` then unspecified.
+bool Base64UrlDecodeInto(std::string_view input, std::string& out);
 std::string Base64UrlEncode(std::string_view bytes);
 
 }  // namespace stepgate::jose

@@ -263,26 +263,77 @@ Outcome FillIdentity(JwtClaims& claims, const VerifyOptions& options, core::Iden
     return identity;
 }
 
+// Per thread: buffers reused for the decoded parts, and the JOSE headers seen last. A provider
+// signs every token with one of a few headers ({"alg","kid","typ"}), so the parsed header is
+// kept by its exact base64url text: a new token from a known key costs no header decode or
+// parse. The same text is the same bytes, so the verdict is the one a parse would give.
+struct VerifyScratch {
+    std::string header_bytes;
+    std::string payload_bytes;
+    std::string signature;
+
+    const detail::JwsHeader* RememberedHeader(std::string_view text) const {
+        for (const Memo& memo : memos) {
+            if (memo.valid && memo.text == text) return &memo.header;
+        }
+        return nullptr;
+    }
+    // Returns the header, kept when its text is short (a header is ~100 characters).
+    const detail::JwsHeader& RememberHeader(std::string_view text, detail::JwsHeader header) {
+        Memo& memo = text.size() <= kMaxMemoTextBytes ? memos[next++ % memos.size()] : oversized;
+        memo.valid = text.size() <= kMaxMemoTextBytes;
+        memo.text.assign(text);
+        memo.header = std::move(header);
+        return memo.header;
+    }
+
+ private:
+    static constexpr std::size_t kMaxMemoTextBytes = 512;
+    struct Memo {
+        bool valid = false;
+        std::string text;
+        detail::JwsHeader header;
+    };
+    std::array<Memo, 4> memos;
+    Memo oversized;  // holds a long header for the one verification that uses it
+    std::size_t next = 0;
+};
+
+VerifyScratch& ThisThreadScratch() {
+    thread_local VerifyScratch scratch;
+    return scratch;
+}
+
 Outcome Verify(std::string_view token, const KeySet& keys, const VerifyOptions& options,
                std::int64_t now) {
     // --- Structure. Limits at the edge (STYLE.md habit 10).
     if (token.size() > options.max_token_bytes) return MakeError(JwtError::kTooLarge);
     const auto parts = Split(token);
     if (!parts) return MakeError(JwtError::kMalformed);
-    // RFC 7515 §2, §7.1: each part is base64url without padding, strictly.
-    const auto header_bytes = Base64UrlDecode(parts->header);
-    if (!header_bytes) return MakeError(JwtError::kMalformed);
-    const auto payload_bytes = Base64UrlDecode(parts->payload);
-    if (!payload_bytes) return MakeError(JwtError::kMalformed);
-    const auto signature = Base64UrlDecode(parts->signature);
-    if (!signature) return MakeError(JwtError::kMalformed);
+    // RFC 7515 §2, §7.1: each part is base64url without padding, strictly. Decoded into this
+    // thread's buffers; a header seen lately is not decoded again (see VerifyScratch).
+    VerifyScratch& scratch = ThisThreadScratch();
+    const detail::JwsHeader* header = scratch.RememberedHeader(parts->header);
+    if (header == nullptr && !Base64UrlDecodeInto(parts->header, scratch.header_bytes)) {
+        return MakeError(JwtError::kMalformed);
+    }
+    if (!Base64UrlDecodeInto(parts->payload, scratch.payload_bytes)) {
+        return MakeError(JwtError::kMalformed);
+    }
+    if (!Base64UrlDecodeInto(parts->signature, scratch.signature)) {
+        return MakeError(JwtError::kMalformed);
+    }
     // RFC 7515 §5.2 steps 3-4, RFC 7519 §7.2 step 8: JSON objects; RFC 8725 §2.8 / RFC 7515
     // §5.2: duplicate member names refused. Both are read whole here, before the signature;
     // the claims' values are looked at only once it has verified.
-    const auto header = detail::ReadJwsHeader(*header_bytes);
-    if (!header) return MakeError(JwtError::kBadJson);
-    auto claims = detail::ReadJwtClaims(*payload_bytes, options.extra_claims);
+    if (header == nullptr) {
+        auto parsed = detail::ReadJwsHeader(scratch.header_bytes);
+        if (!parsed) return MakeError(JwtError::kBadJson);
+        header = &scratch.RememberHeader(parts->header, std::move(*parsed));
+    }
+    auto claims = detail::ReadJwtClaims(scratch.payload_bytes, options.extra_claims);
     if (!claims) return MakeError(JwtError::kBadJson);
+    const std::string_view signature = scratch.signature;
 
     // --- Algorithm and header. RFC 8725 §3.1: the algorithm comes from an allow-list, never
     // from the token alone; none and HS* are not algorithms here (§2.1).
@@ -314,7 +365,7 @@ Outcome Verify(std::string_view token, const KeySet& keys, const VerifyOptions& 
     }
 
     // --- Signature. RFC 7515 §5.2 step 8; claims are not looked at before it verifies.
-    if (!detail::VerifyJwsSignature(*algorithm, jwk->key.get(), parts->signing_input, *signature)) {
+    if (!detail::VerifyJwsSignature(*algorithm, jwk->key.get(), parts->signing_input, signature)) {
         return MakeError(JwtError::kBadSignature);
     }
 
