@@ -179,6 +179,26 @@ TEST_F(VerifyJwtTest, UnknownMissingOrMistypedAlgIsRefused) {
 
 // --- Keys ---------------------------------------------------------------------------------
 
+// Each thread remembers the JOSE headers it parsed lately, by their base64url text: a header
+// seen before must give the verdict a fresh parse gives, and a different header its own.
+TEST_F(VerifyJwtTest, ARememberedHeaderGivesTheSameVerdictAsAFreshParse) {
+    json forbidden = Header("RS256", "rsa");
+    forbidden["jku"] = "https://attacker.example/jwks";
+    for (int round = 0; round < 3; ++round) {
+        EXPECT_EQ(Outcome(Rs256(Header("RS256", "rsa"), Claims())), "accepted") << round;
+        EXPECT_EQ(Outcome(Rs256(forbidden, Claims())), Refused(JwtError::kForbiddenHeader));
+        EXPECT_EQ(Outcome(Rs256(Header("RS256", "rotated-away"), Claims())),
+                  Refused(JwtError::kUnknownKey));
+        // The same header over other claims and a wrong signature: still checked.
+        const std::string token = Rs256(Header("RS256", "rsa"), Claims());
+        EXPECT_EQ(Outcome(token.substr(0, token.size() - 4) + "AAAA"),
+                  Refused(JwtError::kBadSignature));
+        json other = Claims();
+        other["sub"] = "bob";
+        EXPECT_EQ(Outcome(Rs256(Header("RS256", "rsa"), other)), "accepted");
+    }
+}
+
 TEST_F(VerifyJwtTest, UnknownKidIsUnknownKey) {
     EXPECT_EQ(Outcome(Rs256(Header("RS256", "rotated-away"), Claims())),
               Refused(JwtError::kUnknownKey));
