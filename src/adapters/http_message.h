@@ -92,6 +92,8 @@ class FieldList {
     Iterator end() const { return Iterator(this, slots_.size(), true, {}, {}); }
     Iterator find(boost::beast::http::field name) const;
     std::size_t field_count() const { return slots_.size(); }
+    // Bytes held for field storage, kept across Clear() for the next message.
+    std::size_t held_bytes() const { return text_.capacity() + slots_.capacity() * sizeof(Slot); }
 
  protected:
     void ClearFields();  // keeps the buffers

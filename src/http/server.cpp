@@ -44,6 +44,8 @@ constexpr auto kTimeoutSweepInterval = std::chrono::seconds(1);
 // an oversized head.
 constexpr std::size_t kInitialReadBufferBytes = 2048;
 constexpr std::size_t kMaxReadBufferBytes = kMaxRequestHeadBytes + kMaxRequestBodyBytes;
+// A connection keeps the storage of its request and response for the next one, up to this.
+constexpr std::size_t kKeptMessageBytes = 8192;
 
 class Session;
 using SessionRef = std::shared_ptr<Session>;
@@ -133,6 +135,11 @@ class Session {
 
  private:
     void Read(SessionRef self) {
+        // One large request must not pin its buffers for the connection's life.
+        if (request_.held_bytes() > kKeptMessageBytes) request_ = adapters::Request();
+        if (response_.held_bytes() + response_.body().capacity() > kKeptMessageBytes)
+            response_ = adapters::Response();
+        if (out_.capacity() > kKeptMessageBytes) out_ = std::string();
         parser_.emplace(request_);
         parser_->header_limit(kMaxRequestHeadBytes);
         parser_->body_limit(kMaxRequestBodyBytes);
