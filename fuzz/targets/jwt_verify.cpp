@@ -9,9 +9,12 @@
 // audience, not expired at kNow, alg on the allow-list, no forbidden header; and for the
 // deterministic schemes (RS256, EdDSA) the accepted signature is exactly the one the key
 // makes (no malleable second spelling is accepted). And of every input: the DOM-free claims
-// reader accepts exactly the header and payload bytes that ParseStrictJsonObject accepts.
+// reader accepts exactly the header and payload bytes that ParseStrictJsonObject accepts, but
+// for the byte order mark and the NUL that nlohmann reads past and the reader refuses; and
+// its JSON reader (jose/json_lexer.h) reports the same values as nlohmann's SAX parser.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -20,6 +23,7 @@
 #include "common/known.h"
 #include "jose/base64url.h"
 #include "jose/claims_reader.h"
+#include "jose/json_lexer.h"
 #include "jose/jwt.h"
 #include "jose/strict_json.h"
 
@@ -44,6 +48,76 @@ nlohmann::json ParsePart(std::string_view part) {
     auto bytes = jose::Base64UrlDecode(part);
     if (!bytes) return nlohmann::json();
     return nlohmann::json::parse(*bytes, nullptr, false);
+}
+
+// Every callback of a JSON reader as text: our StrictJsonReader's and nlohmann's SAX parser's,
+// both refusing nesting past kMaxJsonDepth.
+class Recorder {
+ public:
+    using Json = nlohmann::json;
+    bool null() { return Add("n"); }
+    bool boolean(bool value) { return Add(value ? "t" : "f"); }
+    bool number_integer(std::int64_t value) { return Add("i" + std::to_string(value)); }
+    bool number_unsigned(std::uint64_t value) { return Add("u" + std::to_string(value)); }
+    bool number_float(double value) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &value, sizeof bits);
+        return Add("d" + std::to_string(bits) + Json(value).dump());
+    }
+    bool number_float(double value, const std::string& /*text*/) { return number_float(value); }
+    bool string(std::string_view value) { return Add("s" + Json(value).dump()); }
+    bool string(std::string& value) { return string(std::string_view(value)); }
+    bool key(std::string_view name) { return Add("k" + Json(name).dump()); }
+    bool key(std::string& name) { return key(std::string_view(name)); }
+    bool start_object(std::size_t /*size*/ = 0) {
+        return ++depth_ <= jose::detail::kMaxJsonDepth && Add("{");
+    }
+    bool end_object() { return --depth_, Add("}"); }
+    bool start_array(std::size_t /*size*/ = 0) {
+        return ++depth_ <= jose::detail::kMaxJsonDepth && Add("[");
+    }
+    bool end_array() { return --depth_, Add("]"); }
+    bool binary(Json::binary_t& /*value*/) { return false; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+        return false;
+    }
+
+    std::string events;
+
+ private:
+    bool Add(const std::string& event) {
+        events += event;
+        events += '\n';
+        return true;
+    }
+    std::size_t depth_ = 0;
+};
+
+// The events of `text`, or "refused".
+std::string OurEvents(std::string_view text) {
+    Recorder recorder;
+    std::string scratch;
+    using Reader = jose::detail::StrictJsonReader<jose::detail::kMaxJsonDepth, Recorder>;
+    return Reader(text, recorder, scratch).Read() ? recorder.events : "refused";
+}
+
+std::string NlohmannEvents(std::string_view text) {
+    Recorder recorder;
+    const char* begin = text.data();
+    try {
+        if (nlohmann::json::sax_parse(begin, begin + text.size(), &recorder,
+                                      nlohmann::json::input_format_t::json, true, false)) {
+            return recorder.events;
+        }
+    } catch (...) {
+    }
+    return "refused";
+}
+
+// What nlohmann reads of `text`: it skips a leading byte order mark and stops at a NUL.
+std::string_view NlohmannView(std::string_view text) {
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    return text.substr(0, text.find('\0'));
 }
 
 // What must hold of a token that VerifyJwt accepted: 0, or -1 for a known violation.
@@ -125,11 +199,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto bytes = jose::Base64UrlDecode(part);
         if (!bytes) continue;
         const bool dom = jose::detail::ParseStrictJsonObject(*bytes).has_value();
+        // The reader refuses the byte order mark and the NUL that nlohmann reads past.
+        const std::string_view view = NlohmannView(*bytes);
+        const bool reader = dom && view.size() == bytes->size();
+        FUZZ_REQUIRE(
+            "jwt-reader-agrees",
+            jose::detail::ReadJwtClaims(*bytes, options.extra_claims).has_value() == reader,
+            *bytes);
+        FUZZ_REQUIRE("jwt-reader-agrees", jose::detail::ReadJwsHeader(*bytes).has_value() == reader,
+                     *bytes);
+        FUZZ_REQUIRE("jwt-reader-agrees", jose::detail::ReadJwsHeader(view).has_value() == dom,
+                     *bytes);
+        FUZZ_REQUIRE("jwt-reader-agrees", OurEvents(view) == NlohmannEvents(*bytes), *bytes);
         FUZZ_REQUIRE("jwt-reader-agrees",
-                     jose::detail::ReadJwtClaims(*bytes, options.extra_claims).has_value() == dom,
-                     *bytes);
-        FUZZ_REQUIRE("jwt-reader-agrees", jose::detail::ReadJwsHeader(*bytes).has_value() == dom,
-                     *bytes);
+                     view.size() == bytes->size() || OurEvents(*bytes) == "refused", *bytes);
     }
 
     // Re-signed: header.payload signed with the key its alg names (ES256, EdDSA only).

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <utility>
 
+#include "jose/json_lexer.h"
 #include "jose/strict_json.h"
 
 namespace stepgate::jose::detail {
@@ -28,17 +30,17 @@ constexpr std::size_t kKeptScratchBytes = 64 * 1024;
 
 // RFC 7519 §2 NumericDate: an integer, or a finite non-integer truncated to seconds, within
 // ±2^53. The lexer reports non-negative integers as unsigned, negative ones as signed.
-std::optional<std::int64_t> NumericDate(Json::number_unsigned_t value) {
+std::optional<std::int64_t> NumericDate(std::uint64_t value) {
     if (value > static_cast<std::uint64_t>(kMaxNumericDate)) return std::nullopt;
     return static_cast<std::int64_t>(value);
 }
 
-std::optional<std::int64_t> NumericDate(Json::number_integer_t value) {
+std::optional<std::int64_t> NumericDate(std::int64_t value) {
     if (value > kMaxNumericDate || value < -kMaxNumericDate) return std::nullopt;
     return value;
 }
 
-std::optional<std::int64_t> NumericDate(Json::number_float_t value) {
+std::optional<std::int64_t> NumericDate(double value) {
     const double limit = static_cast<double>(kMaxNumericDate);
     if (!std::isfinite(value) || value > limit || value < -limit) return std::nullopt;
     return static_cast<std::int64_t>(value);  // truncates toward zero
@@ -118,34 +120,45 @@ class NameStack {
     std::vector<std::string_view> sorted_;
 };
 
-NameStack& ThreadNameStack() {
-    thread_local NameStack names;
-    return names;
+// What a thread keeps between documents: the names, and the decoded text of strings that have
+// escapes.
+struct Scratch {
+    NameStack names;
+    std::string strings;
+
+    void Clear() {
+        names.Clear();
+        if (strings.capacity() > kKeptScratchBytes) strings = std::string();
+    }
+};
+
+Scratch& ThreadScratch() {
+    thread_local Scratch scratch;
+    return scratch;
 }
 
-// nlohmann SAX handler: validates like ParseStrictJsonObject and fills the Fields and extra
-// claims from the top-level members, building no DOM. Returning false from any callback stops
-// the parse, and sax_parse then returns false.
+// StrictJsonReader handler: with the reader's grammar, validates like ParseStrictJsonObject
+// and fills the Fields and extra claims from the top-level members, building no DOM. Returning
+// false from any callback stops the read, which then fails.
 class Reader {
  public:
     Reader(std::span<const Field> fields, std::span<const std::string> extra_names,
            std::span<ExtraClaim> extras, NameStack& names)
         : fields_(fields), extra_names_(extra_names), extras_(extras), names_(names) {}
 
-    bool null() { return Leaf(Type::kOther, std::nullopt, Json(nullptr)); }
-    bool boolean(bool value) { return Leaf(Type::kOther, std::nullopt, Json(value)); }
-    bool number_integer(Json::number_integer_t value) {
-        return Leaf(Type::kNumber, NumericDate(value), Json(value));
+    bool null() { return Leaf(Type::kOther, std::nullopt); }  // flattened to nothing
+    bool boolean(bool value) { return FlattenedLeaf(Type::kOther, std::nullopt, value); }
+    bool number_integer(std::int64_t value) {
+        return FlattenedLeaf(Type::kNumber, NumericDate(value), value);
     }
-    bool number_unsigned(Json::number_unsigned_t value) {
-        return Leaf(Type::kNumber, NumericDate(value), Json(value));
+    bool number_unsigned(std::uint64_t value) {
+        return FlattenedLeaf(Type::kNumber, NumericDate(value), value);
     }
-    bool number_float(Json::number_float_t value, const Json::string_t& /*text*/) {
-        return Leaf(Type::kNumber, NumericDate(value), Json(value));
+    bool number_float(double value) {
+        return FlattenedLeaf(Type::kNumber, NumericDate(value), value);
     }
-    bool binary(Json::binary_t& /*value*/) { return false; }  // not JSON text
 
-    bool string(Json::string_t& value) {
+    bool string(std::string_view value) {
         if (depth_ == 0) return false;  // not an object at the top
         const bool flatten = Flattening();
         std::string* kept = nullptr;
@@ -155,18 +168,17 @@ class Reader {
         } else if (member_ != nullptr && InMemberArray() && member_->type == Type::kStringArray) {
             kept = &member_->strings.emplace_back();
         }
-        // Copied, not moved: the lexer then keeps its buffer's capacity for the next string.
         if (kept != nullptr) *kept = value;
-        if (flatten) extra_->values.push_back(value);
+        if (flatten) extra_->values.emplace_back(value);
         return true;
     }
 
-    bool start_object(std::size_t /*size*/) { return Open(/*object=*/true); }
+    bool start_object() { return Open(/*object=*/true); }
     bool end_object() { return Close(); }
-    bool start_array(std::size_t /*size*/) { return Open(/*object=*/false); }
+    bool start_array() { return Open(/*object=*/false); }
     bool end_array() { return Close(); }
 
-    bool key(Json::string_t& name) {
+    bool key(std::string_view name) {
         // RFC 8725 §2.8 / RFC 7515 §5.2: a duplicate member name, at any depth, is refused.
         if (!names_.Add(levels_[depth_ - 1].first_name, name)) return false;
         if (depth_ == 1) {
@@ -175,11 +187,6 @@ class Reader {
             if (extra_ != nullptr) extra_->present = true;
         }
         return true;
-    }
-
-    bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
-                     const nlohmann::detail::exception& /*error*/) {
-        return false;
     }
 
  private:
@@ -201,7 +208,7 @@ class Reader {
         member_->strings.clear();
     }
 
-    bool Leaf(Type type, std::optional<std::int64_t> date, const Json& value) {
+    bool Leaf(Type type, std::optional<std::int64_t> date) {
         if (depth_ == 0) return false;  // not an object at the top
         if (member_ != nullptr && depth_ == 1) {
             member_->type = type;
@@ -209,7 +216,14 @@ class Reader {
         } else if (member_ != nullptr && InMemberArray()) {
             NotAllStrings();
         }
-        if (Flattening() && !value.is_null()) extra_->values.push_back(value.dump());
+        return true;
+    }
+
+    // A number or boolean: flattened as its JSON text, exactly as nlohmann's dump() writes it.
+    template <class V>
+    bool FlattenedLeaf(Type type, std::optional<std::int64_t> date, V value) {
+        if (!Leaf(type, date)) return false;
+        if (Flattening()) extra_->values.push_back(Json(value).dump());
         return true;
     }
 
@@ -265,14 +279,11 @@ class Reader {
 bool ReadObject(std::string_view json, std::span<const Field> fields,
                 std::span<const std::string> extra_names, std::span<ExtraClaim> extras) noexcept {
     try {
-        NameStack& names = ThreadNameStack();
-        names.Clear();
-        Reader reader(fields, extra_names, extras, names);
-        const char* begin = json.data();
-        const char* end = begin + json.size();
-        return Json::sax_parse(begin, end, &reader, Json::input_format_t::json, /*strict=*/true,
-                               /*ignore_comments=*/false);
-    } catch (...) {  // bad_alloc, or anything nlohmann might still throw: not JSON for us
+        Scratch& scratch = ThreadScratch();
+        scratch.Clear();
+        Reader reader(fields, extra_names, extras, scratch.names);
+        return StrictJsonReader<kMaxJsonDepth, Reader>(json, reader, scratch.strings).Read();
+    } catch (...) {  // bad_alloc: not JSON for us
         return false;
     }
 }

@@ -1,8 +1,10 @@
-// Reading a JWS header or a JWT claims set without building a DOM. One pass of nlohmann's
-// strict lexer validates the whole document exactly as ParseStrictJsonObject does (JSON
-// grammar, UTF-8, no comments, a JSON object at the top, no duplicate member name in any
+// Reading a JWS header or a JWT claims set without building a DOM. One pass of our own strict
+// JSON reader (jose/json_lexer.h) validates the whole document as ParseStrictJsonObject does
+// (JSON grammar, UTF-8, no comments, a JSON object at the top, no duplicate member name in any
 // object at any depth: RFC 8725 §2.8, RFC 7515 §5.2; nesting at most kMaxJsonDepth), and keeps
 // only the top-level members that JWT processing reads, typed as those checks need them.
+// It is stricter than ParseStrictJsonObject (nlohmann) in exactly two ways: a leading UTF-8
+// byte order mark, and a NUL byte after the object (where nlohmann stops reading), are refused.
 #pragma once
 
 #include <cstdint>
@@ -57,12 +59,13 @@ struct JwtClaims {
     std::vector<ExtraClaim> extra;
 };
 
-// The header, or nullopt when `json` is not a document ParseStrictJsonObject accepts.
-// Never throws.
+// The header, or nullopt when `json` is not a document ParseStrictJsonObject accepts (or is
+// one only thanks to a byte order mark or a NUL, see above). Never throws.
 std::optional<JwsHeader> ReadJwsHeader(std::string_view json) noexcept;
 
 // The claims set, with `extra_names` flattened into JwtClaims::extra, or nullopt when `json`
-// is not a document ParseStrictJsonObject accepts. Never throws.
+// is not a document ParseStrictJsonObject accepts (or is one only thanks to a byte order mark
+// or a NUL). Never throws.
 std::optional<JwtClaims> ReadJwtClaims(std::string_view json,
                                        std::span<const std::string> extra_names) noexcept;
 
