@@ -165,10 +165,10 @@ void Request::SetRequestLine(bhttp::verb method, std::string_view method_string,
 }
 
 bool Request::keep_alive() const {
-    const bool present = find(bhttp::field::connection) != end();
-    bhttp::token_list connection{(*this)[bhttp::field::connection]};  // exists() is not const
-    if (version_ < 11) return present && connection.exists("keep-alive");
-    return !present || !connection.exists("close");
+    const Iterator field = find(bhttp::field::connection);
+    if (field == end()) return version_ >= 11;
+    bhttp::token_list connection{field->value()};  // exists() is not const
+    return version_ < 11 ? connection.exists("keep-alive") : !connection.exists("close");
 }
 
 // --- Response
@@ -188,6 +188,8 @@ void Response::result(bhttp::status status) {
 }
 
 void Response::result(unsigned code) {
+    // The status line has room for three digits (Beast refuses the same way).
+    if (code > 999) throw std::invalid_argument("invalid status code");
     status_ = bhttp::int_to_status(code);
     code_ = code;
 }

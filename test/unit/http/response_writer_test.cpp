@@ -8,6 +8,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -131,6 +132,8 @@ TEST(Response, UnknownStatusCodeKeepsItsNumber) {
     std::string out;
     WriteResponse(response, true, out);
     EXPECT_EQ(out.substr(0, 13), "HTTP/1.1 299 ");
+    EXPECT_THROW(response.result(1000u), std::invalid_argument);  // no room in the status line
+    EXPECT_EQ(response.result_int(), 299u);
 }
 
 }  // namespace
