@@ -55,9 +55,8 @@ class RequestIdText {
 RequestIdText RequestId(const Request& request) {
     auto given = request["X-Request-ID"];
     if (!given.empty() && given.size() <= RequestIdText::kMaxGiven &&
-        std::all_of(given.begin(), given.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-        })) {
+        std::all_of(given.begin(), given.end(),
+                    [](char c) { return IsAsciiAlnum(c) || c == '-' || c == '_' || c == '.'; })) {
         return RequestIdText(std::string_view(given.data(), given.size()));
     }
     // A random prefix per process and a counter: unique without asking the CSPRNG per request

@@ -48,6 +48,8 @@ void FieldList::Iterator::Settle() {
 void FieldList::ClearFields() {
     text_.clear();
     slots_.clear();
+    field_sketch_ = 0;
+    length_sketch_ = 0;
 }
 
 FieldList::Span FieldList::Append(std::string_view text) {
@@ -63,6 +65,8 @@ FieldList::Span FieldList::Append(std::string_view text) {
 void FieldList::insert(bhttp::field name, std::string_view name_string, std::string_view value) {
     const Span name_span = Append(name_string);
     slots_.push_back(Slot{name, name_span, Append(TrimSpaces(value))});
+    field_sketch_ |= Bit(static_cast<std::size_t>(name));
+    length_sketch_ |= Bit(name_string.size());
 }
 
 void FieldList::insert(bhttp::field name, std::string_view value) {
@@ -78,6 +82,7 @@ void FieldList::erase(bhttp::field name) {
 }
 
 void FieldList::erase(std::string_view name) {
+    if (!MayHoldLength(name.size())) return;
     const bhttp::field field = bhttp::string_to_field(name);
     std::erase_if(slots_, [&](const Slot& slot) { return Matches(slot, field, name); });
 }
@@ -99,12 +104,14 @@ bool FieldList::Matches(const Slot& slot, bhttp::field field, std::string_view n
 }
 
 std::size_t FieldList::IndexOf(bhttp::field field, std::string_view name) const {
+    if (!MayHold(field)) return slots_.size();
     std::size_t index = 0;
     while (index < slots_.size() && !Matches(slots_[index], field, name)) ++index;
     return index;
 }
 
 std::size_t FieldList::Count(bhttp::field field, std::string_view name) const {
+    if (!MayHold(field)) return 0;
     return static_cast<std::size_t>(
         std::count_if(slots_.begin(), slots_.end(),
                       [&](const Slot& slot) { return Matches(slot, field, name); }));
@@ -112,19 +119,27 @@ std::size_t FieldList::Count(bhttp::field field, std::string_view name) const {
 
 std::pair<FieldList::Iterator, FieldList::Iterator> FieldList::equal_range(
     bhttp::field name) const {
-    return {Iterator(this, 0, false, name, {}), Iterator(this, slots_.size(), false, name, {})};
+    const Iterator last(this, slots_.size(), false, name, {});
+    if (!MayHold(name)) return {last, last};
+    return {Iterator(this, 0, false, name, {}), last};
 }
 
 std::pair<FieldList::Iterator, FieldList::Iterator> FieldList::equal_range(
     std::string_view name) const {
+    if (!MayHoldLength(name.size())) {
+        const Iterator last(this, slots_.size(), false, bhttp::field::unknown, name);
+        return {last, last};
+    }
     const bhttp::field field = bhttp::string_to_field(name);
-    return {Iterator(this, 0, false, field, name),
-            Iterator(this, slots_.size(), false, field, name)};
+    const Iterator last(this, slots_.size(), false, field, name);
+    if (!MayHold(field)) return {last, last};
+    return {Iterator(this, 0, false, field, name), last};
 }
 
 std::size_t FieldList::count(bhttp::field name) const { return Count(name, {}); }
 
 std::size_t FieldList::count(std::string_view name) const {
+    if (!MayHoldLength(name.size())) return 0;
     return Count(bhttp::string_to_field(name), name);
 }
 
@@ -138,6 +153,7 @@ std::string_view FieldList::operator[](bhttp::field name) const {
 }
 
 std::string_view FieldList::operator[](std::string_view name) const {
+    if (!MayHoldLength(name.size())) return {};
     const std::size_t index = IndexOf(bhttp::string_to_field(name), name);
     return index < slots_.size() ? Text(slots_[index].value) : std::string_view();
 }

@@ -117,8 +117,22 @@ class FieldList {
     std::size_t IndexOf(boost::beast::http::field field, std::string_view name) const;
     std::size_t Count(boost::beast::http::field field, std::string_view name) const;
 
+    // Two 64-bit sketches of the names held, by field code and by name length: a clear bit
+    // is a sure absence, a set one may be another name's. Most lookups ask for a field the
+    // request does not carry (X-Request-ID, X-Forwarded-For, ...) and end here, without
+    // Beast's name lookup or a walk over the slots. erase() leaves them set.
+    static std::uint64_t Bit(std::size_t n) { return std::uint64_t{1} << (n % 64); }
+    bool MayHold(boost::beast::http::field field) const {
+        return (field_sketch_ & Bit(static_cast<std::size_t>(field))) != 0;
+    }
+    bool MayHoldLength(std::size_t name_size) const {
+        return (length_sketch_ & Bit(name_size)) != 0;
+    }
+
     std::string text_;  // every name and value, back to back
     std::vector<Slot> slots_;
+    std::uint64_t field_sketch_ = 0;
+    std::uint64_t length_sketch_ = 0;
 };
 
 class Request : public FieldList {

@@ -2,6 +2,8 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "common/encoding.h"
+
 namespace stepgate::adapters {
 
 namespace bhttp = boost::beast::http;
@@ -168,7 +170,7 @@ Result<RequestFacts, FactsFailure> ReadFacts(Endpoint endpoint, const Request& r
     if (!IsToken(facts.method)) return Fail(FactsError::kBadMethod);
     // Methods are case-sensitive (RFC 9110 §9.1), but frameworks upper-case them before routing:
     // `post` must meet the rules written for POST.
-    for (char& c : facts.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : facts.method) c = AsciiUpper(c);
 
     if (!pin_query.empty()) {
         auto pins = policy::ParsePins(pin_query, policy);

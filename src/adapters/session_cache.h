@@ -24,6 +24,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/tail_hash.h"
 #include "session/session.h"
 
 namespace stepgate::adapters {
@@ -55,9 +56,7 @@ class SessionCache {
     };
     struct Hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view text) const {
-            return std::hash<std::string_view>{}(text);
-        }
+        std::size_t operator()(std::string_view text) const { return TailHash(text); }
     };
     using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
 

@@ -4,6 +4,8 @@
 #include <functional>
 #include <utility>
 
+#include "common/tail_hash.h"
+
 namespace stepgate::adapters {
 
 TokenCache::TokenCache(std::size_t capacity)
@@ -21,9 +23,7 @@ void TokenCache::Removed(std::size_t hash) {
     if (counter != UINT8_MAX) --counter;
 }
 
-std::size_t TokenCache::Hash(std::string_view token) {
-    return std::hash<std::string_view>{}(token);
-}
+std::size_t TokenCache::Hash(std::string_view token) { return TailHash(token); }
 
 TokenCache::Lookup TokenCache::Find(std::string_view token, const void* snapshot, const void* keys,
                                     std::int64_t now) {
@@ -67,7 +67,9 @@ const core::Identity* TokenCache::Insert(std::string_view token, std::size_t has
         snapshot_ = owner_snapshot.get();
         keys_ = owner_keys.get();
     }
-    if (auto it = entries_.find(Probe{token, hash}); it != entries_.end()) {
+    // A zero presence counter: not there, no bucket walk (a flood of new tokens is all this).
+    if (auto it = Counter(hash) == 0 ? entries_.end() : entries_.find(Probe{token, hash});
+        it != entries_.end()) {
         it->second = Entry{std::move(identity), std::move(owner_snapshot), std::move(owner_keys),
                            valid_until};
         return &it->second.identity;

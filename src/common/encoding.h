@@ -11,6 +11,13 @@ namespace stepgate {
 // `also_plain`.
 std::string PercentEncode(std::string_view value, std::string_view also_plain = {});
 
+// ASCII only, whatever the locale, and inline: these run per request (std::isalnum and
+// std::toupper are calls into the C library's locale tables).
+constexpr bool IsAsciiAlnum(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr char AsciiUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
+
 // `bytes` random bytes from OpenSSL as lower-case hex; empty if the generator fails.
 std::string RandomHex(std::size_t bytes);
 

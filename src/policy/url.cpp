@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/encoding.h"
+
 namespace stepgate::policy {
 
 namespace {
@@ -72,9 +74,7 @@ bool ValidUtf8(std::string_view text) {
     return true;
 }
 
-bool IsHostChar(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
-}
+bool IsHostChar(char c) { return IsAsciiAlnum(c) || c == '-' || c == '.' || c == '_'; }
 
 }  // namespace
 

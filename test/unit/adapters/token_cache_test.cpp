@@ -46,6 +46,31 @@ TEST(TokenCache, FindGivesTheHashInsertTakes) {
     EXPECT_NE(Found(cache, "tok", owner.get(), owner.get(), 50), nullptr);
 }
 
+// The table hashes only a token's length and tail (its signature): tokens that share both
+// still never answer for each other, since equality is the whole token.
+TEST(TokenCache, TokensSharingTheirTailStayApart) {
+    TokenCache cache(16);
+    auto owner = std::make_shared<int>(0);
+    const std::string tail(100, 's');
+    const std::string first = "header-one." + tail;
+    const std::string second = "header-two." + tail;
+    ASSERT_EQ(first.size(), second.size());
+    EXPECT_EQ(TokenCache::Hash(first), TokenCache::Hash(second));
+    core::Identity alice = Alice();
+    core::Identity bob;
+    bob.subject = "bob";
+    cache.Insert(first, std::move(alice), owner, owner, 100);
+    EXPECT_EQ(Found(cache, second, owner.get(), owner.get(), 50), nullptr);
+    cache.Insert(second, std::move(bob), owner, owner, 100);
+    ASSERT_NE(Found(cache, first, owner.get(), owner.get(), 50), nullptr);
+    ASSERT_NE(Found(cache, second, owner.get(), owner.get(), 50), nullptr);
+    EXPECT_EQ(Found(cache, first, owner.get(), owner.get(), 50)->subject, "alice");
+    EXPECT_EQ(Found(cache, second, owner.get(), owner.get(), 50)->subject, "bob");
+    EXPECT_EQ(Found(cache, "header-six." + tail, owner.get(), owner.get(), 50), nullptr);
+    // A different length with the same tail is a different hash (most likely) and no match.
+    EXPECT_EQ(Found(cache, "h." + tail, owner.get(), owner.get(), 50), nullptr);
+}
+
 TEST(TokenCache, ANewSnapshotOrKeySetDropsEveryOlderEntry) {
     TokenCache cache(8);
     auto snapshot = std::make_shared<int>(1);
