@@ -39,6 +39,8 @@ std::optional<HttpInput> ParseHttpInput(std::string_view data) {
     (void)used;
     if (ec && ec != bhttp::error::need_more) return std::nullopt;
     if (!parser.is_header_done()) return std::nullopt;
+    // The request borrows from input.wire (request_parser.h); returning moves both, so own it.
+    parser.OwnHeaderText();
     return input;
 }
 

@@ -4,6 +4,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 namespace stepgate::adapters {
@@ -41,11 +42,43 @@ void FieldList::Iterator::Settle() {
     }
     if (index_ < slots.size()) {
         const Slot& slot = slots[index_];
-        current_ = FieldView(slot.name, list_->Text(slot.name_string), list_->Text(slot.value));
+        current_ = FieldView(slot.name, list_->Text(slot, slot.name_string),
+                             list_->Text(slot, slot.value));
     }
 }
 
+FieldList::FieldList(const FieldList& other)
+    : text_(other.text_),
+      slots_(other.slots_),
+      field_sketch_(other.field_sketch_),
+      length_sketch_(other.length_sketch_),
+      borrowed_base_(other.borrowed_base_) {
+    OwnBorrowedText();
+}
+
+FieldList& FieldList::operator=(const FieldList& other) {
+    if (this != &other) {
+        FieldList copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
+void FieldList::OwnBorrowedText() {
+    if (borrowed_base_ == nullptr) return;
+    for (Slot& slot : slots_) {
+        if (!slot.borrowed) continue;
+        const std::string_view name = Text(slot, slot.name_string);
+        const std::string_view value = Text(slot, slot.value);
+        slot.name_string = Append(name);
+        slot.value = Append(value);
+        slot.borrowed = false;
+    }
+    borrowed_base_ = nullptr;
+}
+
 void FieldList::ClearFields() {
+    borrowed_base_ = nullptr;
     text_.clear();
     slots_.clear();
     field_sketch_ = 0;
@@ -64,7 +97,28 @@ FieldList::Span FieldList::Append(std::string_view text) {
 
 void FieldList::insert(bhttp::field name, std::string_view name_string, std::string_view value) {
     const Span name_span = Append(name_string);
-    slots_.push_back(Slot{name, name_span, Append(TrimSpaces(value))});
+    slots_.push_back(Slot{name, false, name_span, Append(TrimSpaces(value))});
+    field_sketch_ |= Bit(static_cast<std::size_t>(name));
+    length_sketch_ |= Bit(name_string.size());
+}
+
+void FieldList::insert_borrowed(bhttp::field name, std::string_view name_string,
+                                std::string_view value) {
+    value = TrimSpaces(value);
+    const auto offset = [this](std::string_view text) -> std::optional<Span> {
+        const auto base = reinterpret_cast<std::uintptr_t>(borrowed_base_);
+        const auto start = reinterpret_cast<std::uintptr_t>(text.data());
+        if (borrowed_base_ == nullptr || start < base ||
+            start - base + text.size() > std::numeric_limits<std::uint32_t>::max()) {
+            return std::nullopt;
+        }
+        return Span{static_cast<std::uint32_t>(start - base),
+                    static_cast<std::uint32_t>(text.size())};
+    };
+    const std::optional<Span> name_span = offset(name_string);
+    const std::optional<Span> value_span = offset(value);
+    if (!name_span || !value_span) return insert(name, name_string, value);
+    slots_.push_back(Slot{name, true, *name_span, *value_span});
     field_sketch_ |= Bit(static_cast<std::size_t>(name));
     length_sketch_ |= Bit(name_string.size());
 }
@@ -100,7 +154,7 @@ void FieldList::set(std::string_view name, std::string_view value) {
 bool FieldList::Matches(const Slot& slot, bhttp::field field, std::string_view name) const {
     if (field != bhttp::field::unknown) return slot.name == field;
     return slot.name == bhttp::field::unknown && slot.name_string.size == name.size() &&
-           boost::beast::iequals(Text(slot.name_string), name);
+           boost::beast::iequals(Text(slot, slot.name_string), name);
 }
 
 std::size_t FieldList::IndexOf(bhttp::field field, std::string_view name) const {
@@ -149,13 +203,13 @@ FieldList::Iterator FieldList::find(bhttp::field name) const {
 
 std::string_view FieldList::operator[](bhttp::field name) const {
     const std::size_t index = IndexOf(name, {});
-    return index < slots_.size() ? Text(slots_[index].value) : std::string_view();
+    return index < slots_.size() ? Text(slots_[index], slots_[index].value) : std::string_view();
 }
 
 std::string_view FieldList::operator[](std::string_view name) const {
     if (!MayHoldLength(name.size())) return {};
     const std::size_t index = IndexOf(bhttp::string_to_field(name), name);
-    return index < slots_.size() ? Text(slots_[index].value) : std::string_view();
+    return index < slots_.size() ? Text(slots_[index], slots_[index].value) : std::string_view();
 }
 
 // --- Request

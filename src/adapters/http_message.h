@@ -68,12 +68,31 @@ class FieldList {
         FieldView current_;
     };
 
+    FieldList() = default;
+    // A copy owns all its text (see BorrowFrom); a move keeps borrowing from the same bytes.
+    FieldList(const FieldList& other);
+    FieldList& operator=(const FieldList& other);
+    FieldList(FieldList&&) noexcept = default;
+    FieldList& operator=(FieldList&&) noexcept = default;
+    ~FieldList() = default;
+
     // Appends a field (repeated names are kept, in order). The value is trimmed of spaces and
     // tabs around it, as Beast does.
     void insert(boost::beast::http::field name, std::string_view name_string,
                 std::string_view value);
     void insert(boost::beast::http::field name, std::string_view value);
     void insert(std::string_view name, std::string_view value);
+    // The parser's way in: the name and value stay where they are, in the bytes the request
+    // was read into, from `base` on (see BorrowFrom). Copied when they are not there.
+    void insert_borrowed(boost::beast::http::field name, std::string_view name_string,
+                         std::string_view value);
+    // Borrowed fields point into the bytes at `base` (up to 4 GiB past it): the connection's
+    // read buffer, which holds the whole head while it is parsed. The owner must call
+    // OwnBorrowedText() before those bytes move or change, and Clear() drops the borrowing.
+    // Saves copying the head (a bearer token is ~1 KB) for every request.
+    void BorrowFrom(const char* base) { borrowed_base_ = base; }
+    void OwnBorrowedText();
+    bool borrows() const { return borrowed_base_ != nullptr; }
     // Replaces every field of this name with one.
     void set(boost::beast::http::field name, std::string_view value);
     void set(std::string_view name, std::string_view value);
@@ -105,13 +124,15 @@ class FieldList {
     };
     struct Slot {
         boost::beast::http::field name;
+        bool borrowed = false;  // the spans are offsets from borrowed_base_, not into text_
         Span name_string;
         Span value;
     };
 
     Span Append(std::string_view text);
-    std::string_view Text(Span span) const {
-        return std::string_view(text_.data() + span.offset, span.size);
+    std::string_view Text(const Slot& slot, Span span) const {
+        return std::string_view((slot.borrowed ? borrowed_base_ : text_.data()) + span.offset,
+                                span.size);
     }
     bool Matches(const Slot& slot, boost::beast::http::field field, std::string_view name) const;
     std::size_t IndexOf(boost::beast::http::field field, std::string_view name) const;
@@ -133,6 +154,7 @@ class FieldList {
     std::vector<Slot> slots_;
     std::uint64_t field_sketch_ = 0;
     std::uint64_t length_sketch_ = 0;
+    const char* borrowed_base_ = nullptr;
 };
 
 class Request : public FieldList {

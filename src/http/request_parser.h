@@ -1,6 +1,7 @@
 // Beast's HTTP/1.1 request parser (its validation: request line, field syntax, Content-Length
 // and Transfer-Encoding rules, limits) filling an adapters::Request instead of a
-// beast::http::request, whose fields cost an allocation each. The body is counted against the
+// beast::http::request, whose fields cost an allocation each, and borrowing the fields' text
+// from the buffer parsed instead of copying it. The body is counted against the
 // body limit and dropped: no endpoint reads one.
 #pragma once
 
@@ -15,6 +16,11 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     // Clears `request` and fills it as the head is parsed. One parser per request (Beast's
     // parsers are single-use); the request outlives it.
     explicit RequestParser(adapters::Request& request) : request_(request) { request_.Clear(); }
+
+    // The request's fields point into the bytes given to put() (FieldList::BorrowFrom). Call
+    // this before those bytes move or are overwritten while the request is still in use: a
+    // body still to come, a buffer compacted or grown for the next read.
+    void OwnHeaderText() { request_.OwnBorrowedText(); }
 
  private:
     using string_view = boost::beast::string_view;

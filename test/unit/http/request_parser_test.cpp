@@ -12,6 +12,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,33 +33,28 @@ struct Parsed {
     std::vector<std::pair<std::string, std::string>> fields;
 };
 
+// `buffered` holds the bytes parsed last: our request may still borrow from them afterwards.
 template <class Parser>
-void Feed(Parser& parser, std::string_view wire, Parsed& out) {
+void Feed(Parser& parser, std::string_view wire, Parsed& out, std::string& buffered) {
     parser.header_limit(1024);
     parser.body_limit(64);
     parser.eager(true);
     // In two pieces, as a socket may deliver them: the head must be whole before it parses.
     const std::size_t cut = wire.size() / 2;
-    std::string buffered(wire.substr(0, cut));
+    buffered.assign(wire.substr(0, cut));
     std::size_t offset = cut;
     for (;;) {
         boost::beast::error_code ec;
         const std::size_t used = parser.put(boost::asio::buffer(buffered), ec);
         out.consumed += used;
-        buffered.erase(0, used);
-        if (ec == bhttp::error::need_more) {
-            if (offset == wire.size()) {
-                out.error = ec;
-                break;
-            }
-            buffered.append(wire.substr(offset));
-            offset = wire.size();
-            continue;
-        }
+        const bool need_more = ec == bhttp::error::need_more;
         out.error = ec;
-        if (ec || parser.is_done()) break;
-        if (used == 0) {
-            if (offset == wire.size()) break;
+        if (!need_more && (ec || parser.is_done())) break;
+        if ((need_more || used == 0) && offset == wire.size()) break;
+        // The bytes are about to move: ours must stop borrowing them first, as the server does.
+        if constexpr (std::is_same_v<Parser, RequestParser>) parser.OwnHeaderText();
+        buffered.erase(0, used);
+        if (need_more || used == 0) {
             buffered.append(wire.substr(offset));
             offset = wire.size();
         }
@@ -70,7 +66,8 @@ void Feed(Parser& parser, std::string_view wire, Parsed& out) {
 Parsed WithBeast(std::string_view wire) {
     bhttp::request_parser<bhttp::string_body> parser;
     Parsed out;
-    Feed(parser, wire, out);
+    std::string buffered;
+    Feed(parser, wire, out, buffered);
     if (out.header_done) {
         const auto& request = parser.get();
         out.method = std::string(request.method_string());
@@ -88,7 +85,8 @@ Parsed WithOurs(std::string_view wire, adapters::Request& request,
                 const std::vector<std::string>& names) {
     RequestParser parser(request);
     Parsed out;
-    Feed(parser, wire, out);
+    std::string buffered;
+    Feed(parser, wire, out, buffered);
     if (out.header_done) {
         out.method = std::string(request.method_string());
         out.target = std::string(request.target());
@@ -240,6 +238,47 @@ TEST(RequestParser, ClearsTheRequestItFills) {
     EXPECT_EQ(request["X-A"], "");
     EXPECT_EQ(request["X-B"], "2");
     EXPECT_EQ(request.field_count(), 1u);
+}
+
+// The fields borrow the parsed bytes (no copy per request) until OwnHeaderText(), which the
+// server calls before it moves or reads over them; a copy of the request owns its text.
+TEST(RequestParser, FieldsBorrowTheBufferUntilTheyAreOwned) {
+    adapters::Request request;
+    RequestParser parser(request);
+    std::string buffer =
+        "POST /auth HTTP/1.1\r\nHost: a.example\r\nX-Original-URL: /u\r\n"
+        "Content-Length: 10\r\n\r\nabc";
+    boost::beast::error_code ec;
+    parser.eager(true);
+    const std::size_t used = parser.put(boost::asio::buffer(buffer), ec);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_TRUE(parser.is_header_done());
+    ASSERT_FALSE(parser.is_done());
+    EXPECT_TRUE(request.borrows());
+    EXPECT_EQ(request["X-Original-URL"].data(), buffer.data() + buffer.find("/u\r\n"));
+
+    const adapters::Request copy = request;
+    EXPECT_FALSE(copy.borrows());
+    parser.OwnHeaderText();
+    EXPECT_FALSE(request.borrows());
+    std::fill(buffer.begin(), buffer.end(), 'x');  // the server reads the body over them
+    for (const adapters::Request* r : {static_cast<const adapters::Request*>(&request), &copy}) {
+        EXPECT_EQ((*r)[bhttp::field::host], "a.example");
+        EXPECT_EQ((*r)["x-original-url"], "/u");
+        EXPECT_EQ((*r)[bhttp::field::content_length], "10");
+        EXPECT_EQ(r->target(), "/auth");
+        EXPECT_EQ(r->field_count(), 3u);
+    }
+    // The rest of the body, from a new buffer; fields added afterwards are copied.
+    const std::string rest = "defghij";
+    EXPECT_EQ(parser.put(boost::asio::buffer(rest), ec), rest.size());
+    EXPECT_FALSE(ec);
+    EXPECT_TRUE(parser.is_done());
+    (void)used;
+    request.insert_borrowed(bhttp::field::accept, "Accept", "*/*");  // no base: copied
+    buffer.clear();
+    EXPECT_EQ(request[bhttp::field::accept], "*/*");
+    EXPECT_EQ(request[bhttp::field::host], "a.example");
 }
 
 TEST(Request, SetReplacesEveryFieldOfTheNameAndInsertAppends) {
