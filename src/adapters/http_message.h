@@ -2,8 +2,8 @@
 // Beast's message API they use (operator[], equal_range, set/insert, keep_alive, result, body).
 // Fields live in one reused text buffer and a flat list: filling and clearing a message per
 // request allocates nothing once the buffers have grown, where Beast's basic_fields allocates a
-// node per field and keeps a tree. A request keeps no body: no endpoint reads one. Pure: no
-// sockets.
+// node per field and keeps a tree; a parsed request's fields even stay in the bytes they were
+// read into (BorrowFrom). A request keeps no body: no endpoint reads one. Pure: no sockets.
 #pragma once
 
 #include <boost/beast/http/field.hpp>
