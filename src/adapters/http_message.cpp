@@ -52,7 +52,8 @@ FieldList::FieldList(const FieldList& other)
       slots_(other.slots_),
       field_sketch_(other.field_sketch_),
       length_sketch_(other.length_sketch_),
-      borrowed_base_(other.borrowed_base_) {
+      borrowed_base_(other.borrowed_base_),
+      borrowed_size_(other.borrowed_size_) {
     OwnBorrowedText();
 }
 
@@ -75,10 +76,21 @@ void FieldList::OwnBorrowedText() {
         slot.borrowed = false;
     }
     borrowed_base_ = nullptr;
+    borrowed_size_ = 0;
+}
+
+void FieldList::BorrowFrom(const char* begin, const char* end) {
+    // Offsets are 32-bit; a parser's limits keep a head far below that.
+    const bool usable =
+        begin != nullptr && end >= begin &&
+        static_cast<std::size_t>(end - begin) <= std::numeric_limits<std::uint32_t>::max();
+    borrowed_base_ = usable ? begin : nullptr;
+    borrowed_size_ = usable ? static_cast<std::size_t>(end - begin) : 0;
 }
 
 void FieldList::ClearFields() {
     borrowed_base_ = nullptr;
+    borrowed_size_ = 0;
     text_.clear();
     slots_.clear();
     field_sketch_ = 0;
@@ -105,11 +117,14 @@ void FieldList::insert(bhttp::field name, std::string_view name_string, std::str
 void FieldList::insert_borrowed(bhttp::field name, std::string_view name_string,
                                 std::string_view value) {
     value = TrimSpaces(value);
+    // Inside [borrowed_base_, borrowed_base_ + borrowed_size_) or not borrowed at all. Compared
+    // as integers: the text may come from an unrelated object.
     const auto offset = [this](std::string_view text) -> std::optional<Span> {
+        if (borrowed_base_ == nullptr) return std::nullopt;
         const auto base = reinterpret_cast<std::uintptr_t>(borrowed_base_);
         const auto start = reinterpret_cast<std::uintptr_t>(text.data());
-        if (borrowed_base_ == nullptr || start < base ||
-            start - base + text.size() > std::numeric_limits<std::uint32_t>::max()) {
+        if (start < base || start - base > borrowed_size_ ||
+            text.size() > borrowed_size_ - (start - base)) {
             return std::nullopt;
         }
         return Span{static_cast<std::uint32_t>(start - base),

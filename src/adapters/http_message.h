@@ -82,15 +82,16 @@ class FieldList {
                 std::string_view value);
     void insert(boost::beast::http::field name, std::string_view value);
     void insert(std::string_view name, std::string_view value);
-    // The parser's way in: the name and value stay where they are, in the bytes the request
-    // was read into, from `base` on (see BorrowFrom). Copied when they are not there.
+    // The parser's way in: the name and value stay where they are when both lie inside the
+    // bytes given to BorrowFrom, and are copied otherwise (Beast hands a folded value over
+    // from a buffer of its own, valid only during the call).
     void insert_borrowed(boost::beast::http::field name, std::string_view name_string,
                          std::string_view value);
-    // Borrowed fields point into the bytes at `base` (up to 4 GiB past it): the connection's
-    // read buffer, which holds the whole head while it is parsed. The owner must call
-    // OwnBorrowedText() before those bytes move or change, and Clear() drops the borrowing.
-    // Saves copying the head (a bearer token is ~1 KB) for every request.
-    void BorrowFrom(const char* base) { borrowed_base_ = base; }
+    // Borrowed fields point into [begin, end): the connection's read buffer, as given to the
+    // parser. The owner must call OwnBorrowedText() before those bytes move or change, and
+    // Clear() drops the borrowing. Saves copying the head (a bearer token is ~1 KB) for every
+    // request.
+    void BorrowFrom(const char* begin, const char* end);
     void OwnBorrowedText();
     bool borrows() const { return borrowed_base_ != nullptr; }
     // Replaces every field of this name with one.
@@ -155,6 +156,7 @@ class FieldList {
     std::uint64_t field_sketch_ = 0;
     std::uint64_t length_sketch_ = 0;
     const char* borrowed_base_ = nullptr;
+    std::size_t borrowed_size_ = 0;
 };
 
 class Request : public FieldList {

@@ -7,9 +7,16 @@ namespace stepgate::http {
 void RequestParser::on_request_impl(boost::beast::http::verb method, string_view method_string,
                                     string_view target, int version, error_code&) {
     request_.SetRequestLine(method, method_string, target, static_cast<unsigned>(version));
-    // The whole head is in the buffer being parsed, from the method on (Beast parses a head
-    // only once it has all of it): the fields are borrowed from there.
-    request_.BorrowFrom(method_string.data());
+    // Fields parsed from the same bytes are borrowed from them (until OwnHeaderText()).
+    request_.BorrowFrom(put_begin_, put_end_);
+}
+
+std::size_t RequestParser::put(boost::asio::const_buffer buffer, boost::beast::error_code& ec) {
+    put_begin_ = static_cast<const char*>(buffer.data());
+    put_end_ = put_begin_ + buffer.size();
+    const std::size_t used = boost::beast::http::basic_parser<true>::put(buffer, ec);
+    put_begin_ = put_end_ = nullptr;
+    return used;
 }
 
 void RequestParser::on_response_impl(int, string_view, int, error_code& ec) {

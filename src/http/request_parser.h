@@ -5,6 +5,7 @@
 // body limit and dropped: no endpoint reads one.
 #pragma once
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 
 #include "adapters/http_message.h"
@@ -17,9 +18,14 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     // parsers are single-use); the request outlives it.
     explicit RequestParser(adapters::Request& request) : request_(request) { request_.Clear(); }
 
-    // The request's fields point into the bytes given to put() (FieldList::BorrowFrom). Call
-    // this before those bytes move or are overwritten while the request is still in use: a
-    // body still to come, a buffer compacted or grown for the next read.
+    // Beast's put() for one contiguous buffer (the only kind accepted here): the request's
+    // fields may point into those bytes (FieldList::BorrowFrom). Beast consumes the request
+    // line and each complete field as they arrive, so a head can span several calls.
+    std::size_t put(boost::asio::const_buffer buffer, boost::beast::error_code& ec);
+
+    // Call before the bytes given to put() move or are overwritten while the request is still
+    // in use (a head or body still to come, a buffer compacted or grown for the next read):
+    // the fields then own their text, and later fields are copied.
     void OwnHeaderText() { request_.OwnBorrowedText(); }
 
  private:
@@ -41,6 +47,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     void on_finish_impl(error_code&) override {}
 
     adapters::Request& request_;
+    const char* put_begin_ = nullptr;  // the bytes of the put() in progress
+    const char* put_end_ = nullptr;
 };
 
 }  // namespace stepgate::http

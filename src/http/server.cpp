@@ -38,10 +38,10 @@ using SteadyClock = std::chrono::steady_clock;
 // How often a loop looks for connections past their deadline: a read timeout fires between
 // kReadTimeoutSeconds and kReadTimeoutSeconds + this.
 constexpr auto kTimeoutSweepInterval = std::chrono::seconds(1);
-// The read buffer starts small (idle connections are cheap) and grows to hold a whole request
-// head: the parser needs the head in one piece and refuses it past kMaxRequestHeadBytes. Bodies
-// are consumed as they arrive. A chunk header or trailer that fills the buffer is refused like
-// an oversized head.
+// The read buffer starts small (idle connections are cheap) and grows while a line of the head
+// does not fit: Beast consumes the request line and each complete field as they arrive, and
+// refuses a head past kMaxRequestHeadBytes. Bodies are consumed as they arrive. A chunk header or
+// trailer that fills the buffer is refused like an oversized head.
 constexpr std::size_t kInitialReadBufferBytes = 2048;
 constexpr std::size_t kMaxReadBufferBytes = kMaxRequestHeadBytes + kMaxRequestBodyBytes;
 // A connection keeps the storage of its request and response for the next one, up to this.

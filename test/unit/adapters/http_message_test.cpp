@@ -129,6 +129,40 @@ TEST(FieldList, LookupsAgreeWithAPlainListThroughInsertsErasesAndClears) {
     }
 }
 
+// Only text inside the borrowed range is borrowed; anything else, even partly outside, is
+// copied, so that changing it afterwards changes nothing.
+TEST(FieldList, BorrowsOnlyTextInsideTheGivenBytes) {
+    std::string buffer = "Host: a.example\r\nX-Long: 0123456789";
+    std::string elsewhere = "Z-Outside";
+    Request request;
+    request.BorrowFrom(buffer.data(), buffer.data() + buffer.size());
+    const std::string_view text(buffer);
+    request.insert_borrowed(bhttp::field::host, text.substr(0, 4), text.substr(6, 9));
+    // The value runs one byte past the range: copied.
+    request.insert_borrowed(bhttp::field::unknown, text.substr(17, 6),
+                            std::string_view(buffer.data() + 25, buffer.size() - 25 + 1));
+    // The name from elsewhere: copied.
+    request.insert_borrowed(bhttp::field::unknown, std::string_view(elsewhere), text.substr(25, 3));
+    EXPECT_TRUE(request.borrows());
+    EXPECT_EQ(request[bhttp::field::host].data(), buffer.data() + 6);
+    const std::string past_end(buffer.data() + 25, buffer.size() - 25 + 1);
+    EXPECT_NE(request["X-Long"].data(), buffer.data() + 25);
+    EXPECT_EQ(request["X-Long"], past_end);
+    elsewhere.assign(elsewhere.size(), 'q');
+    EXPECT_EQ(request["Z-Outside"], "012");
+
+    request.OwnBorrowedText();
+    EXPECT_FALSE(request.borrows());
+    buffer.assign(buffer.size(), 'x');
+    EXPECT_EQ(request[bhttp::field::host], "a.example");
+    EXPECT_EQ(request["Z-Outside"], "012");
+    // Not borrowing: everything is copied.
+    std::string later = "late";
+    request.insert_borrowed(bhttp::field::accept, "Accept", later);
+    later.assign("XXXX");
+    EXPECT_EQ(request[bhttp::field::accept], "late");
+}
+
 TEST(FieldList, AnEmptyListAnswersEveryLookupWithNothing) {
     Request request;
     Reference reference;

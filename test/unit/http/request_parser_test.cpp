@@ -12,6 +12,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -39,7 +40,8 @@ void Feed(Parser& parser, std::string_view wire, Parsed& out, std::string& buffe
     parser.header_limit(1024);
     parser.body_limit(64);
     parser.eager(true);
-    // In two pieces, as a socket may deliver them: the head must be whole before it parses.
+    // In two pieces, as a socket may deliver them (Beast takes the request line and complete
+    // fields from the first).
     const std::size_t cut = wire.size() / 2;
     buffered.assign(wire.substr(0, cut));
     std::size_t offset = cut;
@@ -279,6 +281,49 @@ TEST(RequestParser, FieldsBorrowTheBufferUntilTheyAreOwned) {
     buffer.clear();
     EXPECT_EQ(request[bhttp::field::accept], "*/*");
     EXPECT_EQ(request[bhttp::field::host], "a.example");
+}
+
+// Overwrites the stack below the caller, where a parser's locals were.
+[[gnu::noinline]] void ScribbleOverTheStack() {
+    volatile char scratch[16 * 1024];
+    for (std::size_t i = 0; i < sizeof(scratch); ++i) scratch[i] = 'Z';
+}
+
+// Beast joins a folded (obs-fold) value in a buffer of its own, on its stack, valid only
+// during the callback: such a value must be copied, never borrowed, wherever that stack lies.
+// Parsed on another thread, as the server's loops do (thread stacks and heap arenas can then
+// be close together).
+TEST(RequestParser, AFoldedValueIsCopiedNotBorrowedFromBeastsBuffer) {
+    const std::string wire =
+        "GET /auth HTTP/1.1\r\nHost: a.example\r\nX-Folded: one\r\n two\r\nX-Plain: p\r\n"
+        "X-Folded-Too: three\r\n\tfour\r\n\r\n";
+    bhttp::request_parser<bhttp::string_body> beast;
+    boost::beast::error_code beast_ec;
+    beast.put(boost::asio::buffer(wire), beast_ec);
+    ASSERT_FALSE(beast_ec) << beast_ec.message();
+    const std::string expected_folded(beast.get()["X-Folded"]);
+    const std::string expected_too(beast.get()["X-Folded-Too"]);
+
+    std::string folded, folded_too, plain;
+    bool plain_borrowed = false;
+    std::thread([&] {
+        std::string buffer = wire;
+        adapters::Request request;
+        RequestParser parser(request);
+        boost::beast::error_code ec;
+        parser.put(boost::asio::buffer(buffer), ec);
+        ASSERT_FALSE(ec) << ec.message();
+        ScribbleOverTheStack();
+        folded = std::string(request["X-Folded"]);
+        folded_too = std::string(request["X-Folded-Too"]);
+        plain = std::string(request["X-Plain"]);
+        plain_borrowed =
+            request["X-Plain"].data() == buffer.data() + buffer.find("p\r\nX-Folded-Too");
+    }).join();
+    EXPECT_EQ(folded, expected_folded);
+    EXPECT_EQ(folded_too, expected_too);
+    EXPECT_EQ(plain, "p");
+    EXPECT_TRUE(plain_borrowed);
 }
 
 TEST(Request, SetReplacesEveryFieldOfTheNameAndInsertAppends) {
