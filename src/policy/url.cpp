@@ -96,6 +96,8 @@ std::string_view Describe(UrlError error) {
             return "the original path is encoded twice";
         case UrlError::kControlCharacter:
             return "the original path holds a control character";
+        case UrlError::kWhitespace:
+            return "the original URL holds a raw space or tab";
         case UrlError::kBackslash:
             return "the original path holds a backslash";
         case UrlError::kInvalidUtf8:
@@ -245,6 +247,12 @@ Result<TargetUrl, UrlError> ParseOriginForm(std::string_view scheme, std::string
                                             std::string_view target, bool case_insensitive) {
     if (target.size() > kMaxUrlBytes) return MakeError(UrlError::kTooLong);
     if (target.find('#') != std::string_view::npos) return MakeError(UrlError::kFragment);
+    // Raw whitespace is no URI (RFC 3986 §2); a lenient hop may split or trim there, so the
+    // application could see another path than the one matched ("/admin /x", or a folded
+    // header joined with a space). Encoded (%20) it is an ordinary byte of the path.
+    if (target.find_first_of(" \t") != std::string_view::npos) {
+        return MakeError(UrlError::kWhitespace);
+    }
     auto normalized_host = NormalizeHost(host);
     if (!normalized_host) return MakeError(normalized_host.error());
     const auto question = target.find('?');

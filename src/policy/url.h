@@ -22,6 +22,7 @@ enum class UrlError {
     kBadEscape,         // invalid percent-escape
     kDoubleEncoding,    // an escaped `.`, `/`, `%` or `\` left after decoding once
     kControlCharacter,  // NUL or another control character
+    kWhitespace,        // a raw space or tab: not URI syntax (RFC 3986 §2), encode it as %20
     kBackslash,         // some applications read `\` as `/`
     kInvalidUtf8,       // overlong or malformed UTF-8 (`%c0%ae` is a `.` to lenient decoders)
     kTooLong,

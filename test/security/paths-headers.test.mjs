@@ -240,6 +240,20 @@ describe('paths and headers', () => {
       assert.equal(fa.status, 400, showResponse(fa));
     });
 
+    test('RFC 9112 §5.2 folded header lines (obs-fold): decided on the joined value, never on other bytes', async () => {
+      // Beast joins a folded value in a buffer of its own; Stepgate once kept a pointer into it.
+      for (let i = 0; i < 5; i++) {
+        const res = await rawRequest(sg.port, `GET /auth HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Original-URL: ${API}/x\r\n` +
+            `X-Original-Method: GET\r\nAuthorization: Bearer\r\n ${basic}\r\nConnection: close\r\n\r\n`);
+        assert.equal(res.status, 200, res.raw.slice(0, 300));
+        assert.equal(res.headers['x-auth-request-user'], 'alice', res.raw.slice(0, 300));
+      }
+      // A folded URL joins with a space: refused, never another rule.
+      const res = await rawRequest(sg.port, `GET /auth HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Original-URL: ${API}/api\r\n /vault/x\r\n` +
+          `X-Original-Method: GET\r\nAuthorization: Bearer ${basic}\r\nConnection: close\r\n\r\n`);
+      assert.equal(res.status, 400, res.raw.slice(0, 300));
+    });
+
     test('oauth2-proxy CVE-2025-64484: underscore aliases (X-Auth_Request_User) and client X-Auth-Request-* never reach the upstream through nginx', async () => {
       const spoof = { ...SPOOFED, 'X-Auth_Request_User': 'admin', X_Auth_Request_User: 'admin', 'X-Auth-Request_Groups': 'admins',
         'x_auth_request_level': 'mfa', 'X-AUTH-REQUEST-USER': 'admin' };

@@ -127,6 +127,24 @@ TEST(ParseAbsoluteUrl, RefusesWhatIsNotAnAbsoluteHttpUrl) {
               UrlError::kTooLong);
 }
 
+// "/admin /x" is not "/admin/x" to the matcher, but a hop that splits or trims at the space
+// could make it so: raw whitespace anywhere in the target is refused; %20 is a path byte.
+TEST(ParseAbsoluteUrl, RefusesRawWhitespaceButNotAnEncodedSpace) {
+    for (const char* url : {"https://a.example.com/admin /x", "https://a.example.com/admin\t/x",
+                            "https://a.example.com/admin ", "https://a.example.com/x?a=b c",
+                            "https://a.example.com /admin"}) {
+        auto parsed = ParseAbsoluteUrl(url, false);
+        ASSERT_FALSE(parsed) << url;
+    }
+    EXPECT_EQ(ParseAbsoluteUrl("https://a.example.com/admin /x", false).error(),
+              UrlError::kWhitespace);
+    EXPECT_EQ(ParseOriginForm("https", "a.example.com", "/x?q=1 2", false).error(),
+              UrlError::kWhitespace);
+    auto encoded = ParseAbsoluteUrl("https://a.example.com/my%20files/x", false);
+    ASSERT_TRUE(encoded);
+    EXPECT_EQ(encoded->path.match_path, "/my files/x");
+}
+
 TEST(NormalizeHost, DropsPortAndTrailingDotAndLowerCases) {
     EXPECT_EQ(*NormalizeHost("Admin.Example.com.:443"), "admin.example.com");
     EXPECT_EQ(*NormalizeHost("[::1]:8080"), "[::1]");
