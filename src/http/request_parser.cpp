@@ -25,6 +25,10 @@ void RequestParser::on_response_impl(int, string_view, int, error_code& ec) {
 
 void RequestParser::on_field_impl(boost::beast::http::field name, string_view name_string,
                                   string_view value, error_code&) {
+    // Fields after the head are a chunked body's trailer: never merged into the header
+    // section (RFC 9110 §6.5.1), so a body cannot add an Authorization or an X-Original-URL
+    // that the proxy in front never saw as a header.
+    if (is_header_done()) return;
     request_.insert_borrowed(name, name_string, value);
 }
 

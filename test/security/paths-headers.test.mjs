@@ -254,6 +254,14 @@ describe('paths and headers', () => {
       assert.equal(res.status, 400, res.raw.slice(0, 300));
     });
 
+    test('RFC 9110 §6.5.1: a chunked trailer is not a header — it adds no Authorization and no X-Original-URL', async () => {
+      const res = await rawRequest(sg.port, `POST /auth HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Original-URL: ${API}/x\r\n` +
+          'X-Original-Method: GET\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+          `0\r\nAuthorization: Bearer ${basic}\r\nX-Original-URL: ${API}/public/x\r\n\r\n`);
+      assert.equal(res.status, 401, res.raw.slice(0, 300));
+      assert.equal(res.headers['x-auth-request-user'], undefined, res.raw.slice(0, 300));
+    });
+
     test('oauth2-proxy CVE-2025-64484: underscore aliases (X-Auth_Request_User) and client X-Auth-Request-* never reach the upstream through nginx', async () => {
       const spoof = { ...SPOOFED, 'X-Auth_Request_User': 'admin', X_Auth_Request_User: 'admin', 'X-Auth-Request_Groups': 'admins',
         'x_auth_request_level': 'mfa', 'X-AUTH-REQUEST-USER': 'admin' };

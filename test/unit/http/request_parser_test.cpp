@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <string>
@@ -76,7 +77,14 @@ Parsed WithBeast(std::string_view wire) {
         out.target = std::string(request.target());
         out.version = request.version();
         out.keep_alive = request.keep_alive();
-        for (const auto& field : request)
+        // Beast merges a chunked trailer into the fields; ours keeps the head alone (RFC 9110
+        // §6.5.1): compare with the fields Beast had when the head was done.
+        bhttp::request_parser<bhttp::empty_body> head;
+        head.header_limit(1024);
+        head.eager(false);
+        boost::beast::error_code ec;
+        head.put(boost::asio::buffer(wire.data(), wire.size()), ec);
+        for (const auto& field : head.get())
             out.fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     return out;
@@ -324,6 +332,27 @@ TEST(RequestParser, AFoldedValueIsCopiedNotBorrowedFromBeastsBuffer) {
     EXPECT_EQ(folded_too, expected_too);
     EXPECT_EQ(plain, "p");
     EXPECT_TRUE(plain_borrowed);
+}
+
+// RFC 9110 §6.5.1: a trailer is not merged into the header section (Beast's own
+// request_parser does merge it): the decision reads the head the proxy saw, nothing more.
+TEST(RequestParser, TrailerFieldsAreNotMergedIntoTheHead) {
+    adapters::Request request;
+    RequestParser parser(request);
+    parser.eager(true);
+    const std::string wire =
+        "POST /auth HTTP/1.1\r\nHost: a.example\r\nX-Original-URL: https://a.example/public/x\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+        "3\r\nabc\r\n0\r\nAuthorization: Bearer smuggled\r\n"
+        "X-Original-URL: https://a.example/admin/x\r\n\r\n";
+    boost::beast::error_code ec;
+    EXPECT_EQ(parser.put(boost::asio::buffer(wire), ec), wire.size());
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_TRUE(parser.is_done());
+    EXPECT_EQ(request.count(bhttp::field::authorization), 0u);
+    EXPECT_EQ(request.count("X-Original-URL"), 1u);
+    EXPECT_EQ(request["X-Original-URL"], "https://a.example/public/x");
+    EXPECT_EQ(request.field_count(), 3u);
 }
 
 TEST(Request, SetReplacesEveryFieldOfTheNameAndInsertAppends) {
