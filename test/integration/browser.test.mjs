@@ -191,7 +191,14 @@ class BrowserStack {
 
   /** Waits until the browser shows `url` and returns what the echo upstream saw. */
   async landedOnApp(page, url) {
-    await page.waitForURL(url);
+    try {
+      await page.waitForURL(url);
+    } catch (e) {
+      // Say where the browser is instead, and what Stepgate and nginx logged, so a rare
+      // failure can be read from the CI log alone.
+      const text = await page.locator('body').innerText().catch(() => '(no body)');
+      assert.fail(`${e.message}\nthe browser is at ${page.url()}: ${text.slice(0, 400)}\n${await this.logs()}`);
+    }
     const text = await page.locator('body').innerText();
     let body;
     try {
