@@ -736,7 +736,14 @@ describe('browser: sign-in and step-up through nginx (ingress-nginx auth-url + a
         assert.equal(await stack.providerPage(p1), 'mfa');
         assert.equal(await stack.providerPage(p2), 'mfa');
         assert.equal((await stack.flowCookies(c.context)).length, 2, 'one flow cookie per tab');
-        await Promise.all([stack.enterCode(p1), stack.enterCode(p2)]);
+        // Tab two's code goes in once tab one has left the provider: oidc-provider renames its
+        // session when a tab resumes, and a second resume sent at the same instant with the old
+        // session cookie ends on its error page (a race of the provider's, not Stepgate's). Both
+        // flows are still in flight together, each callback found by its own state.
+        await stack.enterCode(p1);
+        const provider = new URL(stack.idp.issuer).origin;
+        await p1.waitForURL((u) => u.origin !== provider, { waitUntil: 'commit' });
+        await stack.enterCode(p2);
         const [s1, s2] = await Promise.all([stack.landedOnApp(p1, t1), stack.landedOnApp(p2, t2)]);
         assert.equal(authHeaders(s1).level, 'mfa');
         assert.equal(authHeaders(s2).level, 'mfa');
