@@ -163,8 +163,8 @@ class Session {
             if (ec || parser_->is_done()) return OnRead(std::move(self), ec);
             if (used == 0) break;
         }
-        // A head parsed with its body still to come: its fields borrow from the bytes about
-        // to be moved or read over (request_parser.h).
+        // More bytes are needed (the rest of the head, or a body): the fields parsed so far
+        // borrow from the bytes about to be moved or read over (request_parser.h).
         parser_->OwnHeaderText();
         if (begin_ == end_) {
             begin_ = end_ = 0;
