@@ -6,8 +6,10 @@
 #include <boost/asio/buffer.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "adapters/handler.h"
+#include "adapters/token_cache.h"
 #include "bench_support.h"
 #include "http/request_parser.h"
 #include "http/response_writer.h"
@@ -142,6 +144,54 @@ BENCHMARK_CAPTURE(BM_HandleRequest, insufficient_level, Credential::kBearerRs256
 // Never cached: the full RSA verify each time, then the 401 invalid_token (logging off).
 BENCHMARK_CAPTURE(BM_HandleRequest, invalid_token, Credential::kInvalidToken,
                   "https://app.example.com/account/page", 401);
+
+// A flood of distinct valid RS256 tokens on a loop whose verified-token cache is already full:
+// each request is a cache miss, a signature check and a refusal at the doorkeeper, the steady
+// state of the end-to-end flood. Each run starts a new Runtime (a new snapshot empties the
+// thread's cache), fills the cache with 8192 ES256 tokens (quick to sign), then times 4096 RS256
+// tokens, each seen once. Signing them takes a few seconds at the first run.
+std::vector<adapters::Request> SignedRequests(jose::Algorithm algorithm, int count,
+                                              const char* prefix) {
+    std::vector<adapters::Request> made;
+    made.reserve(count);
+    for (int i = 0; i < count; ++i) {
+        made.push_back(AuthRequest(
+            "https://app.example.com/account/page",
+            "Bearer " +
+                SignJwt(algorithm, UserClaims(kBenchNow, kBenchIssuer, prefix + std::to_string(i))),
+            ""));
+    }
+    return made;
+}
+
+constexpr int kFloodRequests = 4096;
+
+void BM_HandleRequestFlood(benchmark::State& state) {
+    Fixture& f = GetFixture();
+    static const std::vector<adapters::Request> fill = SignedRequests(
+        jose::Algorithm::kES256, static_cast<int>(adapters::kTokenCacheEntriesPerLoop), "fill-");
+    static const std::vector<adapters::Request> flood =
+        SignedRequests(jose::Algorithm::kRS256, kFloodRequests, "flood-");
+    auto config = config::LoadConfigText(kBenchConfig, "bench.yaml");
+    if (!config) throw std::runtime_error("bench config");
+    auto snapshot = adapters::Snapshot::Build(*config);
+    if (!snapshot) throw std::runtime_error("snapshot");
+    adapters::Runtime runtime(*snapshot, *f.keys, f.clock);
+    const adapters::ConnectionInfo connection{"127.0.0.1"};
+    adapters::Response response;
+    for (const adapters::Request& request : fill) {
+        response.Clear();
+        adapters::HandleRequest(runtime, request, response, connection, false);
+    }
+    std::size_t next = 0;
+    for (auto _ : state) {
+        response.Clear();
+        adapters::HandleRequest(runtime, flood[next++], response, connection, false);
+        benchmark::DoNotOptimize(response);
+    }
+    if (response.result_int() != 200) state.SkipWithError("flood request not allowed");
+}
+BENCHMARK(BM_HandleRequestFlood)->Iterations(kFloodRequests);
 
 // Bytes in, bytes out: the server's request parser on the request as nginx sends it,
 // HandleRequest, and the response writer, for a cached bearer token. The rest of a request's cost

@@ -11,16 +11,20 @@ namespace stepgate::adapters {
 TokenCache::TokenCache(std::size_t capacity)
     : capacity_(capacity),
       doorkeeper_(capacity == 0 ? 0 : 2 * capacity, 0),
-      present_(capacity == 0 ? 1 : 8 * capacity, 0) {}
+      present_(capacity == 0 ? 1 : 16 * capacity, 0) {}
 
 void TokenCache::Added(std::size_t hash) {
-    std::uint8_t& counter = Counter(hash);
-    if (counter != UINT8_MAX) ++counter;
+    for (const std::size_t index : {FirstCounter(hash), SecondCounter(hash)}) {
+        std::uint8_t& counter = present_[index];
+        if (counter != UINT8_MAX) ++counter;
+    }
 }
 
 void TokenCache::Removed(std::size_t hash) {
-    std::uint8_t& counter = Counter(hash);
-    if (counter != UINT8_MAX) --counter;
+    for (const std::size_t index : {FirstCounter(hash), SecondCounter(hash)}) {
+        std::uint8_t& counter = present_[index];
+        if (counter != UINT8_MAX) --counter;
+    }
 }
 
 std::size_t TokenCache::Hash(std::string_view token) { return TailHash(token); }
@@ -28,7 +32,7 @@ std::size_t TokenCache::Hash(std::string_view token) { return TailHash(token); }
 TokenCache::Lookup TokenCache::Find(std::string_view token, const void* snapshot, const void* keys,
                                     std::int64_t now) {
     const std::size_t hash = Hash(token);
-    if (Counter(hash) == 0) return {nullptr, hash};
+    if (!MayBePresent(hash)) return {nullptr, hash};
     auto it = entries_.find(Probe{token, hash});
     if (it == entries_.end()) return {nullptr, hash};
     const Entry& entry = it->second;
@@ -67,8 +71,8 @@ const core::Identity* TokenCache::Insert(std::string_view token, std::size_t has
         snapshot_ = owner_snapshot.get();
         keys_ = owner_keys.get();
     }
-    // A zero presence counter: not there, no bucket walk (a flood of new tokens is all this).
-    if (auto it = Counter(hash) == 0 ? entries_.end() : entries_.find(Probe{token, hash});
+    // Not in the presence filter: not there, no bucket walk (a flood of new tokens is all this).
+    if (auto it = !MayBePresent(hash) ? entries_.end() : entries_.find(Probe{token, hash});
         it != entries_.end()) {
         it->second = Entry{std::move(identity), std::move(owner_snapshot), std::move(owner_keys),
                            valid_until};
