@@ -11,18 +11,18 @@ namespace stepgate::adapters {
 TokenCache::TokenCache(std::size_t capacity)
     : capacity_(capacity),
       doorkeeper_(capacity == 0 ? 0 : 2 * capacity, 0),
-      present_(capacity == 0 ? 1 : 16 * capacity, 0) {}
+      present_(capacity == 0 ? 1 : kCountersPerEntry * capacity, 0) {}
 
 void TokenCache::Added(std::size_t hash) {
-    for (const std::size_t index : {FirstCounter(hash), SecondCounter(hash)}) {
-        std::uint8_t& counter = present_[index];
+    for (int probe = 0; probe < kPresenceProbes; ++probe) {
+        std::uint8_t& counter = present_[PresenceIndex(hash, probe)];
         if (counter != UINT8_MAX) ++counter;
     }
 }
 
 void TokenCache::Removed(std::size_t hash) {
-    for (const std::size_t index : {FirstCounter(hash), SecondCounter(hash)}) {
-        std::uint8_t& counter = present_[index];
+    for (int probe = 0; probe < kPresenceProbes; ++probe) {
+        std::uint8_t& counter = present_[PresenceIndex(hash, probe)];
         if (counter != UINT8_MAX) --counter;
     }
 }
