@@ -349,7 +349,11 @@ class Session {
 
 struct Server::Loop {
     SessionRegistry registry;  // declared first: outlives the sessions the io_context destroys
-    asio::io_context ioc{1};
+    // One thread runs the loop and touches its sockets, acceptor and timers (other threads
+    // only post to it, or stop it): the reactor's per-socket locks, taken several times per
+    // request, are then not needed. Posting from other threads stays safe (the scheduler
+    // keeps its lock).
+    asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     Acceptor acceptor{ioc.get_executor()};
     Timer sweep{ioc.get_executor()};
     std::optional<asio::executor_work_guard<Executor>> work;
