@@ -205,5 +205,30 @@ TEST(TokenCache, EveryTokenInTheCacheIsFoundThroughThePresenceFilter) {
             << i;
 }
 
+// After evictions through the full cache's admission path, every entry the table holds is
+// still reachable: the tokens Find answers for, among all ever inserted, are exactly as many as
+// the table holds (a counter of the presence filter decremented once too often would hide one).
+TEST(TokenCache, EvictionsLeaveEveryHeldEntryReachable) {
+    for (const std::size_t capacity : {3u, 16u, 100u}) {
+        TokenCache cache(capacity);
+        auto owner = std::make_shared<int>(0);
+        std::mt19937 random(static_cast<unsigned>(capacity));
+        const int universe = static_cast<int>(capacity) * 8;
+        for (int step = 0; step < 50000; ++step) {
+            const std::string token = "token-" + std::to_string(random() % universe);
+            // Twice: a full cache admits a token on its second verification.
+            cache.Insert(token, Alice(), owner, owner, 1000);
+            cache.Insert(token, Alice(), owner, owner, 1000);
+        }
+        ASSERT_EQ(cache.size(), capacity);
+        std::size_t reachable = 0;
+        for (int i = 0; i < universe; ++i) {
+            if (Found(cache, "token-" + std::to_string(i), owner.get(), owner.get(), 0) != nullptr)
+                ++reachable;
+        }
+        EXPECT_EQ(reachable, cache.size()) << "capacity " << capacity;
+    }
+}
+
 }  // namespace
 }  // namespace stepgate::adapters
