@@ -1,6 +1,7 @@
 #include "adapters/token_cache.h"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <utility>
 
@@ -11,7 +12,7 @@ namespace stepgate::adapters {
 TokenCache::TokenCache(std::size_t capacity)
     : capacity_(capacity),
       doorkeeper_(capacity == 0 ? 0 : 2 * capacity, 0),
-      present_(capacity == 0 ? 1 : kCountersPerEntry * capacity, 0) {}
+      present_(std::bit_ceil(capacity == 0 ? std::size_t{1} : kCountersPerEntry * capacity), 0) {}
 
 void TokenCache::Added(std::size_t hash) {
     for (int probe = 0; probe < kPresenceProbes; ++probe) {

@@ -93,11 +93,13 @@ class TokenCache {
     // then only costs the walk).
     static constexpr int kPresenceProbes = 3;
     static constexpr std::size_t kCountersPerEntry = 32;
-    // Double hashing (Kirsch and Mitzenmacher): probe i at first + i * step.
+    // Double hashing (Kirsch and Mitzenmacher): probe i at first + i * step. The table's size is
+    // a power of two, so a mask replaces a division per probe, and an odd step never lands two
+    // probes of one hash on the same counter.
     std::size_t PresenceIndex(std::size_t hash, int probe) const {
         const std::size_t first = hash >> 16;
         const std::size_t step = (hash >> 40) | 1;
-        return (first + static_cast<std::size_t>(probe) * step) % present_.size();
+        return (first + static_cast<std::size_t>(probe) * step) & (present_.size() - 1);
     }
     bool MayBePresent(std::size_t hash) const {
         for (int probe = 0; probe < kPresenceProbes; ++probe) {
@@ -117,7 +119,7 @@ class TokenCache {
     const void* snapshot_ = nullptr;  // of every entry
     const void* keys_ = nullptr;
     std::vector<std::uint32_t> doorkeeper_;  // fingerprints, 0 = empty; 2 slots per entry
-    std::vector<std::uint8_t> present_;      // kCountersPerEntry counters per entry
+    std::vector<std::uint8_t> present_;      // kCountersPerEntry per entry, up to a power of two
     Map entries_;
 };
 
