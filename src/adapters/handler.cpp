@@ -286,6 +286,13 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         return HandleStatus::kDone;
     }
 
+    // One token cache per event-loop thread: no locking on the hot path. Its counters for this
+    // token start loading now, while the route is matched.
+    thread_local TokenCache token_cache(kTokenCacheEntriesPerLoop);
+    const bool bearer_within_bounds = facts->has_bearer && !facts->bearer_token.empty() &&
+                                      facts->bearer_token.size() <= kMaxBearerTokenBytes;
+    if (bearer_within_bounds) token_cache.Prefetch(facts->bearer_token);
+
     const policy::Policy& policy = config->policy;
     const policy::Rule* rule = nullptr;
     const core::Requirement* requirement = nullptr;
@@ -312,7 +319,7 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     core::Decision decision;
     std::optional<jose::JwtError> token_error;
     if (facts->has_bearer) {
-        if (facts->bearer_token.empty() || facts->bearer_token.size() > kMaxBearerTokenBytes) {
+        if (!bearer_within_bounds) {
             token_error = jose::JwtError::kTooLarge;
             if (facts->bearer_token.empty()) token_error = jose::JwtError::kMalformed;
         } else {
@@ -323,10 +330,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                           "stepgate: provider keys not loaded yet");
                 return HandleStatus::kDone;
             }
-            // One cache per event-loop thread: no locking on the hot path.
-            thread_local TokenCache cache(kTokenCacheEntriesPerLoop);
             const TokenCache::Lookup lookup =
-                cache.Find(facts->bearer_token, snapshot.get(), keys.get(), now);
+                token_cache.Find(facts->bearer_token, snapshot.get(), keys.get(), now);
             presented = lookup.identity;
             if (presented == nullptr) {
                 auto verified =
@@ -338,8 +343,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                         identity.expires_at + config->bearer_options.leeway_seconds;
                     // The cache takes the identity when it keeps the token (a full cache admits a
                     // token on its second verification); used from there.
-                    presented = cache.Insert(facts->bearer_token, lookup.hash, identity, snapshot,
-                                             keys, valid_until);
+                    presented = token_cache.Insert(facts->bearer_token, lookup.hash, identity,
+                                                   snapshot, keys, valid_until);
                     if (presented == nullptr) presented = &identity;
                 } else if (verified.error() == jose::JwtError::kUnknownKey && may_refresh_keys) {
                     return HandleStatus::kNeedsKeyRefresh;

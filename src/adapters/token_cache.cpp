@@ -33,9 +33,17 @@ std::size_t TokenCache::Hash(std::string_view token) { return TailHash(token); }
 TokenCache::Lookup TokenCache::Find(std::string_view token, const void* snapshot, const void* keys,
                                     std::int64_t now) {
     const std::size_t hash = Hash(token);
-    if (!MayBePresent(hash)) return {nullptr, hash};
+    // On a miss of a full cache, Insert will read and write the token's doorkeeper slot after
+    // the signature check: start loading it now, so that the check hides the miss.
+    const auto miss = [&] {
+        if (capacity_ != 0 && entries_.size() >= capacity_) {
+            __builtin_prefetch(&doorkeeper_[hash % doorkeeper_.size()], 1);
+        }
+        return Lookup{nullptr, hash};
+    };
+    if (!MayBePresent(hash)) return miss();
     auto it = entries_.find(Probe{token, hash});
-    if (it == entries_.end()) return {nullptr, hash};
+    if (it == entries_.end()) return miss();
     const Entry& entry = it->second;
     if (entry.snapshot.get() != snapshot || entry.keys.get() != keys || now > entry.valid_until) {
         entries_.erase(it);

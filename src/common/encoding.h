@@ -18,6 +18,18 @@ constexpr bool IsAsciiAlnum(char c) {
 }
 constexpr char AsciiUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 
+// The first position in `text` of any byte of `bytes`, or npos. libstdc++'s find_first_of
+// calls memchr once per byte of `text`, which showed in profiles of the per-request URL
+// parsing; with `bytes` a literal this is a few compares per byte.
+constexpr std::size_t FindAnyOf(std::string_view text, std::string_view bytes) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        for (const char byte : bytes) {
+            if (text[i] == byte) return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
 // `bytes` random bytes from OpenSSL as lower-case hex; empty if the generator fails.
 std::string RandomHex(std::size_t bytes);
 

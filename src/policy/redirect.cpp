@@ -1,5 +1,6 @@
 #include "policy/redirect.h"
 
+#include "common/encoding.h"
 #include "policy/url.h"
 
 namespace stepgate::policy {
@@ -51,7 +52,7 @@ std::optional<std::string> AcceptRedirect(std::string_view rd, const RedirectPol
         scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     if (scheme != "https" && !(scheme == "http" && !policy.require_https)) return std::nullopt;
     std::string_view rest = rd.substr(separator + 3);
-    const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+    const auto authority_end = std::min(FindAnyOf(rest, "/?#"), rest.size());
     std::string_view authority = rest.substr(0, authority_end);
     if (authority.find('@') != std::string_view::npos) return std::nullopt;  // userinfo
     auto host = NormalizeHost(authority);

@@ -144,11 +144,10 @@ Result<std::string, UrlError> NormalizeHost(std::string_view host_and_port) {
     }
     if (!host.empty() && host.back() == '.') host.remove_suffix(1);
     if (host.empty() || host.size() > 253) return MakeError(UrlError::kBadHost);
-    std::string out;
-    out.reserve(host.size());
-    for (char c : host) {
-        if (!IsHostChar(c)) return MakeError(UrlError::kBadHost);
-        out.push_back(LowerAscii(c));
+    std::string out(host.size(), '\0');
+    for (std::size_t i = 0; i < host.size(); ++i) {
+        if (!IsHostChar(host[i])) return MakeError(UrlError::kBadHost);
+        out[i] = LowerAscii(host[i]);
     }
     // One trailing dot was dropped above; another means an empty label ("a.example..").
     if (out.front() == '.' || out.back() == '.' || out.find("..") != std::string::npos)
@@ -250,7 +249,7 @@ Result<TargetUrl, UrlError> ParseOriginForm(std::string_view scheme, std::string
     // Raw whitespace is no URI (RFC 3986 §2); a lenient hop may split or trim there, so the
     // application could see another path than the one matched ("/admin /x", or a folded
     // header joined with a space). Encoded (%20) it is an ordinary byte of the path.
-    if (target.find_first_of(" \t") != std::string_view::npos) {
+    if (FindAnyOf(target, " \t") != std::string_view::npos) {
         return MakeError(UrlError::kWhitespace);
     }
     auto normalized_host = NormalizeHost(host);
@@ -285,7 +284,7 @@ Result<TargetUrl, UrlError> ParseAbsoluteUrl(std::string_view url, bool case_ins
         return MakeError(UrlError::kNotAbsolute);
     }
     std::string_view rest = url.substr(colon + 3);
-    const auto authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+    const auto authority_end = std::min(FindAnyOf(rest, "/?#"), rest.size());
     std::string_view authority = rest.substr(0, authority_end);
     if (authority.find('@') != std::string_view::npos) return MakeError(UrlError::kBadHost);
     std::string_view target = rest.substr(authority_end);

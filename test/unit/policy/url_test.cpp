@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/encoding.h"
+
 namespace stepgate::policy {
 namespace {
 
@@ -143,6 +145,28 @@ TEST(ParseAbsoluteUrl, RefusesRawWhitespaceButNotAnEncodedSpace) {
     auto encoded = ParseAbsoluteUrl("https://a.example.com/my%20files/x", false);
     ASSERT_TRUE(encoded);
     EXPECT_EQ(encoded->path.match_path, "/my files/x");
+}
+
+// The authority ends at the first of '/', '?' and '#', whichever comes first.
+TEST(ParseAbsoluteUrl, AuthorityEndsAtTheFirstSlashQueryOrFragment) {
+    auto query_first = ParseAbsoluteUrl("https://A.example.com?next=/x", false);
+    ASSERT_TRUE(query_first);
+    EXPECT_EQ(query_first->host, "a.example.com");
+    EXPECT_EQ(query_first->path.path, "/");
+    EXPECT_EQ(query_first->raw_query, "next=/x");
+    EXPECT_EQ(ParseAbsoluteUrl("https://a.example.com#/x", false).error(), UrlError::kFragment);
+    auto slash_first = ParseAbsoluteUrl("https://a.example.com/p?q=#", false);
+    EXPECT_EQ(slash_first.error(), UrlError::kFragment);
+}
+
+TEST(FindAnyOf, AnswersTheFirstPositionOfAnyGivenByte) {
+    static_assert(FindAnyOf("host/p?q", "/?#") == 4);
+    static_assert(FindAnyOf("host?q/p", "/?#") == 4);
+    static_assert(FindAnyOf("host", "/?#") == std::string_view::npos);
+    static_assert(FindAnyOf("", "/?#") == std::string_view::npos);
+    static_assert(FindAnyOf("a b", "") == std::string_view::npos);
+    EXPECT_EQ(FindAnyOf(std::string_view("x\0y", 3), std::string_view("\0", 1)), 1u);
+    EXPECT_EQ(FindAnyOf("ab\tc d", " \t"), 2u);
 }
 
 TEST(NormalizeHost, DropsPortAndTrailingDotAndLowerCases) {
