@@ -25,6 +25,13 @@ using observability::LogLevel;
 
 namespace {
 
+// One token cache per event-loop thread: no locking on the hot path. Made on a thread's first
+// bearer token, so a loop that never sees one holds no tables.
+TokenCache& ThreadTokenCache() {
+    thread_local TokenCache cache(kTokenCacheEntriesPerLoop);
+    return cache;
+}
+
 // A request id, held in place: no allocation on the hot path.
 class RequestIdText {
  public:
@@ -286,12 +293,10 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
         return HandleStatus::kDone;
     }
 
-    // One token cache per event-loop thread: no locking on the hot path. Its counters for this
-    // token start loading now, while the route is matched.
-    thread_local TokenCache token_cache(kTokenCacheEntriesPerLoop);
+    // The token cache's counters for this token start loading now, while the route is matched.
     const bool bearer_within_bounds = facts->has_bearer && !facts->bearer_token.empty() &&
                                       facts->bearer_token.size() <= kMaxBearerTokenBytes;
-    if (bearer_within_bounds) token_cache.Prefetch(facts->bearer_token);
+    if (bearer_within_bounds) ThreadTokenCache().Prefetch(facts->bearer_token);
 
     const policy::Policy& policy = config->policy;
     const policy::Rule* rule = nullptr;
@@ -331,7 +336,7 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                 return HandleStatus::kDone;
             }
             const TokenCache::Lookup lookup =
-                token_cache.Find(facts->bearer_token, snapshot.get(), keys.get(), now);
+                ThreadTokenCache().Find(facts->bearer_token, snapshot.get(), keys.get(), now);
             presented = lookup.identity;
             if (presented == nullptr) {
                 auto verified =
@@ -343,8 +348,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                         identity.expires_at + config->bearer_options.leeway_seconds;
                     // The cache takes the identity when it keeps the token (a full cache admits a
                     // token on its second verification); used from there.
-                    presented = token_cache.Insert(facts->bearer_token, lookup.hash, identity,
-                                                   snapshot, keys, valid_until);
+                    presented = ThreadTokenCache().Insert(facts->bearer_token, lookup.hash,
+                                                          identity, snapshot, keys, valid_until);
                     if (presented == nullptr) presented = &identity;
                 } else if (verified.error() == jose::JwtError::kUnknownKey && may_refresh_keys) {
                     return HandleStatus::kNeedsKeyRefresh;
