@@ -296,7 +296,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
     // The token cache's counters for this token start loading now, while the route is matched.
     const bool bearer_within_bounds = facts->has_bearer && !facts->bearer_token.empty() &&
                                       facts->bearer_token.size() <= kMaxBearerTokenBytes;
-    if (bearer_within_bounds) ThreadTokenCache().Prefetch(facts->bearer_token);
+    const std::size_t bearer_hash =
+        bearer_within_bounds ? ThreadTokenCache().Prefetch(facts->bearer_token) : 0;
 
     const policy::Policy& policy = config->policy;
     const policy::Rule* rule = nullptr;
@@ -335,8 +336,8 @@ HandleStatus HandleRequest(Runtime& runtime, const Request& request, Response& r
                           "stepgate: provider keys not loaded yet");
                 return HandleStatus::kDone;
             }
-            const TokenCache::Lookup lookup =
-                ThreadTokenCache().Find(facts->bearer_token, snapshot.get(), keys.get(), now);
+            const TokenCache::Lookup lookup = ThreadTokenCache().Find(
+                facts->bearer_token, bearer_hash, snapshot.get(), keys.get(), now);
             presented = lookup.identity;
             if (presented == nullptr) {
                 auto verified =

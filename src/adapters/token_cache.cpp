@@ -30,14 +30,13 @@ void TokenCache::Removed(std::size_t hash) {
 
 std::size_t TokenCache::Hash(std::string_view token) { return TailHash(token); }
 
-TokenCache::Lookup TokenCache::Find(std::string_view token, const void* snapshot, const void* keys,
-                                    std::int64_t now) {
-    const std::size_t hash = Hash(token);
+TokenCache::Lookup TokenCache::Find(std::string_view token, std::size_t hash, const void* snapshot,
+                                    const void* keys, std::int64_t now) {
     // On a miss of a full cache, Insert will read and write the token's doorkeeper slot after
     // the signature check: start loading it now, so that the check hides the miss.
     const auto miss = [&] {
         if (capacity_ != 0 && entries_.size() >= capacity_) {
-            __builtin_prefetch(&doorkeeper_[hash % doorkeeper_.size()], 1);
+            __builtin_prefetch(&DoorkeeperSlot(hash), 1);
         }
         return Lookup{nullptr, hash};
     };
@@ -55,7 +54,7 @@ TokenCache::Lookup TokenCache::Find(std::string_view token, const void* snapshot
 
 bool TokenCache::Admit(std::size_t hash) {
     // The slot from the low bits, the fingerprint from the high ones (never 0: 0 is empty).
-    std::uint32_t& slot = doorkeeper_[hash % doorkeeper_.size()];
+    std::uint32_t& slot = DoorkeeperSlot(hash);
     const std::uint32_t fingerprint = static_cast<std::uint32_t>(hash >> 32) | 1u;
     if (slot == fingerprint) {
         slot = 0;

@@ -32,16 +32,24 @@ class TokenCache {
         const core::Identity* identity = nullptr;
         std::size_t hash = 0;
     };
-    Lookup Find(std::string_view token, const void* snapshot, const void* keys, std::int64_t now);
+    // `hash` is Hash(token), from Prefetch.
+    Lookup Find(std::string_view token, std::size_t hash, const void* snapshot, const void* keys,
+                std::int64_t now);
+    // The same, hashing the token here (tests, tools).
+    Lookup Find(std::string_view token, const void* snapshot, const void* keys, std::int64_t now) {
+        return Find(token, Hash(token), snapshot, keys, now);
+    }
 
-    // Starts loading the presence counters Find will read for this token. Called as soon as the
-    // token is known, so that the misses (one per counter: the filter is spread over 256 KB) are
-    // paid during the route matching that comes before Find, not in it.
-    void Prefetch(std::string_view token) const {
+    // Starts loading the presence counters Find will read for this token, and returns the
+    // token's hash for Find. Called as soon as the token is known, so that the misses (one per
+    // counter: the filter is spread over 256 KB) are paid during the route matching that comes
+    // before Find, not in it.
+    std::size_t Prefetch(std::string_view token) const {
         const std::size_t hash = Hash(token);
         for (int probe = 0; probe < kPresenceProbes; ++probe) {
             __builtin_prefetch(&present_[PresenceIndex(hash, probe)]);
         }
+        return hash;
     }
 
     // `owner_snapshot`/`owner_keys` keep those objects alive while entries point at them, so
@@ -123,6 +131,10 @@ class TokenCache {
     // True when a full cache should take this token: its fingerprint was left in the
     // doorkeeper by an earlier refusal. Otherwise leaves it there and answers false.
     bool Admit(std::size_t hash);
+    // The token's doorkeeper slot, from the hash's low bits. Only when capacity_ != 0.
+    std::uint32_t& DoorkeeperSlot(std::size_t hash) {
+        return doorkeeper_[hash % doorkeeper_.size()];
+    }
 
     std::size_t capacity_;
     std::size_t evict_cursor_ = 0;

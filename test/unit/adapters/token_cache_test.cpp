@@ -46,6 +46,25 @@ TEST(TokenCache, FindGivesTheHashInsertTakes) {
     EXPECT_NE(Found(cache, "tok", owner.get(), owner.get(), 50), nullptr);
 }
 
+// The handler's way: Prefetch hashes the token once, and Find and Insert take that hash.
+TEST(TokenCache, PrefetchGivesTheHashFindTakes) {
+    TokenCache cache(4);
+    auto owner = std::make_shared<int>(0);
+    const std::size_t hash = cache.Prefetch("tok");
+    EXPECT_EQ(hash, TokenCache::Hash("tok"));
+    const TokenCache::Lookup miss = cache.Find("tok", hash, owner.get(), owner.get(), 50);
+    EXPECT_EQ(miss.identity, nullptr);
+    EXPECT_EQ(miss.hash, hash);
+    core::Identity identity = Alice();
+    cache.Insert("tok", miss.hash, identity, owner, owner, 100);
+    const TokenCache::Lookup hit =
+        cache.Find("tok", cache.Prefetch("tok"), owner.get(), owner.get(), 50);
+    ASSERT_NE(hit.identity, nullptr);
+    EXPECT_EQ(hit.identity->subject, "alice");
+    EXPECT_EQ(cache.Find("tok2", cache.Prefetch("tok2"), owner.get(), owner.get(), 50).identity,
+              nullptr);
+}
+
 // The table hashes only a token's length and tail (its signature): tokens that share both
 // still never answer for each other, since equality is the whole token.
 TEST(TokenCache, TokensSharingTheirTailStayApart) {
